@@ -1,0 +1,38 @@
+"""The minute sensor: one run for all newly closed (and late) minutes of the posts table."""
+
+from datetime import timedelta
+
+from dagster import RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from resources import TrendlakeResource
+from trendlake.planner import Plan, plan_run
+from trendlake.timeutil import iso
+
+TREND_JOB = "trend_job"
+ASSET_OPS = ("minute_counts", "trend_scores", "alerts")
+
+
+def run_config_for(plan: Plan) -> dict[str, object]:
+    """The same minute range for every asset of the run."""
+    config = {
+        "start": iso(plan.span.start),
+        "end": iso(plan.span.end),
+        "posts_version": plan.posts_version,
+    }
+    return {"ops": {op: {"config": config} for op in ASSET_OPS}}
+
+
+@sensor(job_name=TREND_JOB, minimum_interval_seconds=15)
+def closed_minutes_sensor(
+    context: SensorEvaluationContext, trendlake: TrendlakeResource
+) -> SensorResult | SkipReason:
+    """Watch the posts table's version and watermark; one run per batch of closed minutes."""
+    settings = trendlake.settings()
+    plan = plan_run(trendlake.lake(), timedelta(seconds=settings.grace_seconds))
+    if plan is None:
+        return SkipReason("no newly closed minutes")
+    context.log.info("requesting %s (late from %s)", plan.span.describe(), plan.late_from)
+    # The run key names the range and the posts version: a re-evaluated tick never launches twice.
+    return SensorResult(
+        run_requests=[RunRequest(run_key=plan.run_key, run_config=run_config_for(plan))]
+    )

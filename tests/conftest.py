@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh local lake per test, small synthetic streams, post builders."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from trendlake import synth
+from trendlake.config import Settings
+from trendlake.lake import Lake
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+_RKEYS = itertools.count()
+
+
+@pytest.fixture
+def lake_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh lake folder, also set as TRENDLAKE_LAKE_URI for code that reads settings."""
+    path = tmp_path / "lake"
+    monkeypatch.setenv("TRENDLAKE_LAKE_URI", str(path))
+    return path
+
+
+@pytest.fixture
+def lake(lake_dir: Path) -> Lake:
+    return Lake(str(lake_dir))
+
+
+@pytest.fixture
+def settings(lake_dir: Path) -> Settings:
+    return Settings(lake_uri=str(lake_dir))
+
+
+@pytest.fixture(scope="session")
+def small_stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2.5-hour synthetic stream with bursts and decoys, shared by the end-to-end tests."""
+    out = tmp_path_factory.mktemp("stream") / "stream.jsonl"
+    synth.generate(out, hours=2.5, seed=11, posts_per_minute=150)
+    return out
+
+
+def make_post(
+    text: str,
+    *,
+    did: str = "did:plc:alice",
+    minute: int = 0,
+    second: int = 0,
+    rkey: str | None = None,
+    langs: list[str] | None = None,
+    hashtags: list[str] | None = None,
+    links: list[str] | None = None,
+) -> dict[str, object]:
+    """A posts-table row (event_time as a datetime) for pure computation tests."""
+    moment = T0 + timedelta(minutes=minute, seconds=second)
+    rkey = rkey or f"r{next(_RKEYS):08d}"
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+        "did": did,
+        "text": text,
+        "langs": langs or ["en"],
+        "hashtags": hashtags or [],
+        "links": links or [],
+        "event_time": moment,
+    }

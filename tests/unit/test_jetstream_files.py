@@ -1,0 +1,151 @@
+"""Jetstream decoding and recorded files: exact field names, bad lines counted and skipped."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from trendlake.errors import DecodeError, InputError
+from trendlake.ingest.files import read_jetstream_file
+from trendlake.ingest.jetstream import decode_event
+
+POST = {
+    "did": "did:plc:abc",
+    "time_us": 1772409600123456,
+    "kind": "commit",
+    "commit": {
+        "rev": "3lxyz",
+        "operation": "create",
+        "collection": "app.bsky.feed.post",
+        "rkey": "3kabc",
+        "cid": "bafyreiexample",
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": "Solar #Eclipse today https://www.nasa.gov/x",
+            "createdAt": "2020-01-01T00:00:00Z",
+            "langs": ["en"],
+            "reply": {
+                "root": {"uri": "at://did:plc:r/app.bsky.feed.post/1", "cid": "x"},
+                "parent": {"uri": "at://did:plc:p/app.bsky.feed.post/2", "cid": "y"},
+            },
+            "embed": {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": "https://www.nasa.gov/x"},
+            },
+            "facets": [
+                {
+                    "index": {"byteStart": 6, "byteEnd": 14},
+                    "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "Eclipse"}],
+                },
+                {
+                    "index": {"byteStart": 21, "byteEnd": 43},
+                    "features": [
+                        {"$type": "app.bsky.richtext.facet#link", "uri": "https://www.nasa.gov/x"}
+                    ],
+                },
+                {
+                    "index": {"byteStart": 0, "byteEnd": 1},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:m"}],
+                },
+            ],
+        },
+    },
+}
+
+
+def test_post_create_becomes_a_post_row_with_event_time_from_time_us() -> None:
+    decoded = decode_event(POST)
+    assert decoded.kind == "post"
+    row = decoded.row
+    assert row is not None
+    assert row["uri"] == "at://did:plc:abc/app.bsky.feed.post/3kabc"
+    assert row["event_time"] == 1772409600123456
+    assert row["created_at"] == "2020-01-01T00:00:00Z"  # kept as given, never used for time
+    assert row["hashtags"] == ["Eclipse"]
+    assert row["links"] == ["https://www.nasa.gov/x"]
+    assert row["mentions"] == ["did:plc:m"]
+    assert row["reply_parent"] == "at://did:plc:p/app.bsky.feed.post/2"
+    assert row["reply_root"] == "at://did:plc:r/app.bsky.feed.post/1"
+    assert row["embed_kind"] == "external"
+    assert row["source"] == "jetstream"
+
+
+def test_delete_and_other_events() -> None:
+    delete = {
+        "did": "did:plc:abc",
+        "time_us": 5,
+        "kind": "commit",
+        "commit": {"operation": "delete", "collection": "app.bsky.feed.post", "rkey": "k"},
+    }
+    assert decode_event(delete).kind == "delete"
+    like = {**POST, "commit": {**POST["commit"], "collection": "app.bsky.feed.like"}}
+    assert decode_event(like).kind == "other"
+    identity = {
+        "did": "did:plc:abc",
+        "time_us": 6,
+        "kind": "identity",
+        "identity": {"did": "did:plc:abc"},
+    }
+    assert decode_event(identity).kind == "other"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        [],
+        {"did": "did:plc:a", "kind": "commit"},
+        {"did": "nope", "time_us": 1, "kind": "commit"},
+        {"did": "did:plc:a", "time_us": 1, "kind": "commit"},
+        {
+            "did": "did:plc:a",
+            "time_us": 1,
+            "kind": "commit",
+            "commit": {"collection": "app.bsky.feed.post", "operation": "create", "rkey": "k"},
+        },
+    ],
+)
+def test_invalid_events_raise_a_named_decoding_error(event: object) -> None:
+    with pytest.raises(DecodeError):
+        decode_event(event)
+
+
+def _lines() -> list[bytes]:
+    second = {**POST, "time_us": POST["time_us"] + 1, "commit": {**POST["commit"], "rkey": "3kabd"}}
+    return [
+        json.dumps(POST).encode(),
+        b"{not json",
+        json.dumps({"did": "x"}).encode(),
+        json.dumps(second).encode(),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".jsonl.zst"])
+def test_files_plain_gz_zst_skip_bad_lines_with_their_numbers(tmp_path: Path, suffix: str) -> None:
+    payload = b"\n".join(_lines()) + b"\n"
+    path = tmp_path / f"events{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(payload))
+    elif suffix.endswith(".zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(payload))
+    else:
+        path.write_bytes(payload)
+    bad: list[int] = []
+    events = list(read_jetstream_file(path, on_bad_line=lambda n, _r: bad.append(n)))
+    assert [e.kind for e in events] == ["post", "post"]
+    assert bad == [2, 3]
+
+
+def test_strict_stops_at_the_first_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(_lines()))
+    with pytest.raises(InputError, match=r"events.jsonl:2"):
+        list(read_jetstream_file(path, strict=True))
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        list(read_jetstream_file(tmp_path / "absent.jsonl"))

@@ -1,0 +1,247 @@
+"""Windows, baselines and the alert lifecycle on hand-made posts (pure, no lake)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from tests.conftest import T0, make_post
+from trendlake.alerts import ESCALATING, NEW, AlertRules, announce, eligible, prior_state
+from trendlake.scoring import score_windows
+from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
+
+M = timedelta(minutes=1)
+
+
+def _posts(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema_overrides={"event_time": pl.Datetime("us", "UTC")})
+
+
+def test_a_post_counts_once_per_keyword_and_replays_never_twice() -> None:
+    post = make_post("zorblax zorblax zorblax", did="did:plc:a")
+    occurrences = keyword_occurrences(_posts([post, dict(post)]))  # a redelivered copy
+    counts = minute_counts(occurrences)
+    row = counts.filter(pl.col("keyword") == "zorblax").row(0, named=True)
+    assert (row["posts"], row["authors"]) == (1, 1)
+
+
+def test_bucketing_is_by_event_minute() -> None:
+    posts = _posts(
+        [
+            make_post("zorblax", minute=0, second=59),
+            make_post("zorblax", minute=1, second=0, did="did:plc:b"),
+        ]
+    )
+    counts = minute_counts(keyword_occurrences(posts)).filter(pl.col("keyword") == "zorblax")
+    assert counts["minute"].to_list() == [T0, T0 + M]
+
+
+def test_window_counts_distinct_authors_exactly_over_the_window() -> None:
+    # Author a posts in minutes 0, 1 and 5; b in minute 2; c in minute 9.
+    posts = _posts(
+        [
+            make_post("zorblax", did="did:plc:a", minute=0),
+            make_post("zorblax", did="did:plc:a", minute=1),
+            make_post("zorblax", did="did:plc:b", minute=2),
+            make_post("zorblax", did="did:plc:a", minute=5),
+            make_post("zorblax", did="did:plc:c", minute=9),
+        ]
+    )
+    windows = window_counts(
+        keyword_occurrences(posts), T0, T0 + 12 * M, window_minutes=3, min_authors=1
+    )
+    by_minute = {
+        r["minute"]: (r["count"], r["unique_authors"])
+        for r in windows.filter(pl.col("keyword") == "zorblax").iter_rows(named=True)
+    }
+    assert by_minute[T0 + 1 * M] == (2, 1)  # minutes -1..1: a twice
+    assert by_minute[T0 + 2 * M] == (3, 2)  # minutes 0..2: a, a, b
+    assert by_minute[T0 + 4 * M] == (1, 1)  # minutes 2..4: b
+    assert T0 + 8 * M not in by_minute  # minutes 6..8: nobody
+    assert by_minute[T0 + 11 * M] == (1, 1)  # minutes 9..11: c
+    assert windows["window_end"].to_list()[0] - windows["window_start"].to_list()[0] == 3 * M
+
+
+def test_window_screen_drops_keywords_that_cannot_reach_the_author_floor() -> None:
+    posts = _posts(
+        [make_post("zorblax", did=f"did:plc:{i}") for i in range(2)]
+        + [make_post("quibble", did=f"did:plc:{i}") for i in range(5)]
+    )
+    windows = window_counts(keyword_occurrences(posts), T0, T0 + M, window_minutes=5, min_authors=3)
+    assert set(windows["keyword"]) == {"quibble"}
+
+
+def _history(keyword: str, per_minute: list[int], start: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "minute": [T0 + (start + i) * M for i in range(len(per_minute))],
+            "keyword": [keyword] * len(per_minute),
+            "kind": ["word"] * len(per_minute),
+            "authors": per_minute,
+        },
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+
+
+def _volume(minutes: range, posts: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"minute": [T0 + m * M for m in minutes], "posts": [posts] * len(minutes)},
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+
+
+def _window(minute: int, authors: int, keyword: str = "zorblax") -> dict[str, object]:
+    return {
+        "minute": T0 + minute * M,
+        "keyword": keyword,
+        "kind": "word",
+        "count": authors,
+        "unique_authors": authors,
+        "window_start": T0 + (minute - 9) * M,
+        "window_end": T0 + (minute + 1) * M,
+    }
+
+
+def _score(
+    windows: list[dict[str, object]], history: pl.DataFrame, volume: pl.DataFrame
+) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        windows,
+        schema_overrides={
+            k: pl.Datetime("us", "UTC") for k in ("minute", "window_start", "window_end")
+        },
+    )
+    return score_windows(
+        frame, history, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0
+    )
+
+
+def test_a_keyword_never_seen_scores_by_the_noise_floor() -> None:
+    scored = _score(
+        [_window(100, 12)], _history("other", [1] * 60, 30), _volume(range(0, 101), 100)
+    )
+    row = scored.row(0, named=True)
+    assert row["baseline"] == 0.0 and row["history_minutes"] == 60
+    assert row["zscore"] == pytest.approx((12 - 2.0) / 2.0)
+
+
+def test_the_baseline_follows_the_keyword_share_of_volume() -> None:
+    # 2 authors per 100 posts each history minute; the window has 200 posts a minute.
+    history = _history("zorblax", [2] * 60, 30)
+    volume = pl.concat([_volume(range(30, 90), 100), _volume(range(91, 101), 200)])
+    scored = _score([_window(100, 40)], history, volume)
+    row = scored.row(0, named=True)
+    assert row["baseline"] == pytest.approx(0.02 * 2000)  # the daily rhythm moves the expectation
+    assert row["baseline_std"] == pytest.approx(0.0)
+    assert row["zscore"] == pytest.approx(0.0)
+
+
+def test_a_burst_over_a_noisy_baseline_has_a_high_z_and_velocity() -> None:
+    history = _history("zorblax", [0, 1, 2, 1] * 15, 30)
+    volume = _volume(range(0, 101), 100)
+    scored = _score([_window(99, 20), _window(100, 60)], history, volume).filter(
+        pl.col("minute") == T0 + 100 * M
+    )
+    row = scored.row(0, named=True)
+    assert row["baseline"] == pytest.approx(10.0)
+    assert row["zscore"] > 4
+    assert row["velocity"] == 40
+
+
+RULES = AlertRules(
+    z_threshold=4,
+    min_authors=8,
+    min_ratio=2,
+    min_history_minutes=30,
+    cooldown=timedelta(minutes=60),
+    escalation_factor=2,
+)
+
+
+def _scored(
+    minute: int,
+    score: float,
+    z: float = 6.0,
+    authors: int = 20,
+    baseline: float = 1.0,
+    history: int = 120,
+    keyword: str = "zorblax",
+) -> dict[str, object]:
+    return {
+        **_window(minute, authors, keyword),
+        "baseline": baseline,
+        "baseline_std": 1.0,
+        "history_minutes": history,
+        "zscore": z,
+        "velocity": 1,
+        "score": score,
+    }
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            k: pl.Datetime("us", "UTC") for k in ("minute", "window_start", "window_end")
+        },
+    )
+
+
+def test_eligibility_needs_every_threshold() -> None:
+    rows = _frame(
+        [
+            _scored(1, 10, keyword="ok"),
+            _scored(1, 10, z=3.9, keyword="low_z"),
+            _scored(1, 10, authors=7, keyword="few_authors"),
+            _scored(1, 10, baseline=15, keyword="low_ratio"),
+            _scored(1, 10, history=10, keyword="cold_start"),
+        ]
+    )
+    assert eligible(rows, RULES)["keyword"].to_list() == ["ok"]
+
+
+def test_lifecycle_announces_once_escalates_and_restarts_after_cooldown() -> None:
+    rows = _frame(
+        [
+            _scored(1, 10),
+            _scored(2, 12),
+            _scored(3, 25),
+            _scored(4, 26),
+            _scored(50, 30),
+            _scored(200, 5),
+        ]
+    )
+    found = announce(rows, {}, RULES)
+    assert [(a["minute"], a["status"]) for a in found] == [
+        (T0 + M, NEW),
+        (T0 + 3 * M, ESCALATING),
+        (T0 + 200 * M, NEW),
+    ]
+    assert found[0]["alert_id"] == found[1]["alert_id"] != found[2]["alert_id"]
+
+
+def test_prior_state_continues_a_trend_across_runs() -> None:
+    rows = _frame([_scored(1, 10), _scored(2, 11), _scored(3, 30)])
+    whole = announce(rows, {}, RULES)
+    first = announce(rows.filter(pl.col("minute") < T0 + 2 * M), {}, RULES)
+    prior = prior_state(first, eligible(rows.filter(pl.col("minute") < T0 + 2 * M), RULES))
+    second = announce(rows.filter(pl.col("minute") >= T0 + 2 * M), prior, RULES)
+    assert first + second == whole
+
+
+def test_minute_volume_counts_distinct_posts_authors_keywords() -> None:
+    posts = _posts(
+        [
+            make_post("zorblax quibble", did="did:plc:a"),
+            make_post("zorblax", did="did:plc:b"),
+            make_post("zorblax", did="did:plc:b"),
+        ]
+    )
+    volume = minute_volume(posts, keyword_occurrences(posts)).row(0, named=True)
+    assert (volume["posts"], volume["authors"], volume["keywords"]) == (
+        3,
+        2,
+        3,
+    )  # zorblax, quibble, the phrase

@@ -1,0 +1,3 @@
+from trendlake.cli import main
+
+main()

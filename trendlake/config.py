@@ -1,0 +1,61 @@
+"""Settings from TRENDLAKE_* environment variables (and a .env file); unset parts are off."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of trendlake; the README's configuration table lists them all."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRENDLAKE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    lake_uri: str = Field("./lake", description="Delta lake root: a folder or s3://bucket/prefix")
+    s3_endpoint: str | None = Field(
+        None, description="S3 endpoint URL (MinIO), e.g. http://minio:9000"
+    )
+    s3_access_key_id: SecretStr | None = Field(None, description="S3 access key id")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key")
+    s3_region: str = Field("us-east-1", description="S3 region")
+    kafka_bootstrap: str | None = Field(None, description="Kafka bootstrap servers; unset: off")
+    redis_url: SecretStr | None = Field(None, description="Redis URL; unset: off")
+
+    window_minutes: int = Field(10, ge=1, le=240, description="sliding window length")
+    baseline_minutes: int = Field(180, ge=10, description="history behind each baseline")
+    min_history_minutes: int = Field(30, ge=0, description="history needed before any alert")
+    grace_seconds: int = Field(10, ge=0, description="wait after a minute ends before closing it")
+    noise_floor: float = Field(2.0, gt=0, description="beta: noise floor of the z-score")
+    z_threshold: float = Field(4.0, gt=0, description="z-score an alert needs")
+    min_authors: int = Field(8, ge=1, description="distinct authors an alert needs")
+    min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")
+    cooldown_minutes: int = Field(60, ge=1, description="a keyword alerts once per cooldown")
+    escalation_factor: float = Field(2.0, gt=1, description="score growth that re-announces")
+    chunk_minutes: int = Field(240, ge=10, description="minutes computed per step of a long run")
+    batch_posts: int = Field(5000, ge=1, description="ingest: posts per lake commit at most")
+    batch_seconds: float = Field(15.0, gt=0, description="ingest: seconds between commits at most")
+
+    @model_validator(mode="after")
+    def _history_fits(self) -> Settings:
+        if self.min_history_minutes > self.baseline_minutes:
+            raise ValueError("min_history_minutes cannot exceed baseline_minutes")
+        return self
+
+    @cached_property
+    def storage_options(self) -> dict[str, str]:
+        """deltalake/object_store options for an s3:// lake; empty for a local folder."""
+        if not self.lake_uri.startswith("s3://"):
+            return {}
+        options = {"AWS_REGION": self.s3_region}
+        if self.s3_endpoint:
+            options["AWS_ENDPOINT_URL"] = self.s3_endpoint
+            if self.s3_endpoint.startswith("http://"):
+                options["AWS_ALLOW_HTTP"] = "true"
+        if self.s3_access_key_id and self.s3_secret_access_key:
+            options["AWS_ACCESS_KEY_ID"] = self.s3_access_key_id.get_secret_value()
+            options["AWS_SECRET_ACCESS_KEY"] = self.s3_secret_access_key.get_secret_value()
+        return options

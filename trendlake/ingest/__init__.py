@@ -1,0 +1,1 @@
+"""Sources (recorded files; later the live firehose and Jetstream) and sinks (the lake)."""

@@ -1,0 +1,65 @@
+"""Recorded streams on disk: Jetstream JSONL, plain or compressed (.gz, .zst)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+import zstandard
+
+from trendlake.errors import DecodeError, InputError
+from trendlake.ingest.jetstream import Decoded, decode_event
+
+log = logging.getLogger(__name__)
+
+BadLine = Callable[[int, str], None]
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a recorded file for reading lines, decompressing by its suffix."""
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if path.suffix == ".zst":
+        raw = path.open("rb")
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return io.BufferedReader(reader)  # type: ignore[arg-type]
+    return path.open("rb")
+
+
+def read_jetstream_file(
+    path: Path, *, strict: bool = False, on_bad_line: BadLine | None = None
+) -> Iterator[Decoded]:
+    """Decoded events of a Jetstream JSONL file, in file order.
+
+    A line that is not JSON or not a valid event is reported with its line number and skipped;
+    with `strict` it stops the run instead (InputError).
+    """
+    with open_binary(path) as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield decode_event(orjson.loads(line))
+                except (orjson.JSONDecodeError, DecodeError) as exc:
+                    reason = f"{path.name}:{number}: {_reason(exc)}"
+                    if strict:
+                        raise InputError(f"bad line {reason}") from None
+                    log.warning("skipping bad line %s", reason)
+                    if on_bad_line is not None:
+                        on_bad_line(number, reason)
+        except (OSError, EOFError, zstandard.ZstdError) as exc:
+            raise InputError(f"cannot read {path}: {exc}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, orjson.JSONDecodeError):
+        return "not valid JSON"
+    return str(exc)

@@ -1,0 +1,97 @@
+"""Turn an `app.bsky.feed.post` record into a plain post row (shared by every source).
+
+Rows are plain dicts with the posts table's column names; event_time is carried as integer
+microseconds and becomes a timestamp (and event_date) when the sink builds its Arrow batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trendlake.models import DeleteRecord, PostRecord
+
+POST_COLLECTION = "app.bsky.feed.post"
+
+_EMBED_KINDS = {
+    "app.bsky.embed.images": "images",
+    "app.bsky.embed.video": "video",
+    "app.bsky.embed.external": "external",
+    "app.bsky.embed.record": "record",
+    "app.bsky.embed.recordWithMedia": "record_with_media",
+}
+_TAG = "app.bsky.richtext.facet#tag"
+_LINK = "app.bsky.richtext.facet#link"
+_MENTION = "app.bsky.richtext.facet#mention"
+
+
+def post_uri(did: str, rkey: str) -> str:
+    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+
+
+def post_row(
+    *,
+    did: str,
+    rkey: str,
+    cid: str | None,
+    record: dict[str, Any],
+    event_time_us: int,
+    seq: int | None,
+    source: str,
+) -> PostRecord:
+    """The posts-table row of one created post; tolerant of the optional fields' absence."""
+    hashtags: list[str] = []
+    mentions: list[str] = []
+    links: list[str] = []
+    for facet in record.get("facets") or ():
+        for feature in facet.get("features") or () if isinstance(facet, dict) else ():
+            if not isinstance(feature, dict):
+                continue
+            kind = feature.get("$type")
+            if kind == _TAG and isinstance(feature.get("tag"), str):
+                hashtags.append(feature["tag"])
+            elif kind == _LINK and isinstance(feature.get("uri"), str):
+                links.append(feature["uri"])
+            elif kind == _MENTION and isinstance(feature.get("did"), str):
+                mentions.append(feature["did"])
+    reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+    embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+    langs = record.get("langs")
+    text = record.get("text")
+    created_at = record.get("createdAt")
+    return {
+        "uri": post_uri(did, rkey),
+        "cid": cid,
+        "did": did,
+        "rkey": rkey,
+        "text": text if isinstance(text, str) else "",
+        "langs": [x for x in langs if isinstance(x, str)] if isinstance(langs, list) else [],
+        "created_at": created_at if isinstance(created_at, str) else None,
+        "event_time": event_time_us,
+        "seq": seq,
+        "reply_root": _ref_uri(reply.get("root")),
+        "reply_parent": _ref_uri(reply.get("parent")),
+        "embed_kind": _EMBED_KINDS.get(str(embed.get("$type"))) if embed else None,
+        "hashtags": hashtags,
+        "mentions": mentions,
+        "links": links,
+        "source": source,
+    }
+
+
+def delete_row(
+    *, did: str, rkey: str, event_time_us: int, seq: int | None, source: str
+) -> DeleteRecord:
+    return {
+        "uri": post_uri(did, rkey),
+        "did": did,
+        "rkey": rkey,
+        "event_time": event_time_us,
+        "seq": seq,
+        "source": source,
+    }
+
+
+def _ref_uri(ref: object) -> str | None:
+    if isinstance(ref, dict) and isinstance(ref.get("uri"), str):
+        return ref["uri"]
+    return None

@@ -1,0 +1,206 @@
+"""The Delta lake: open or create tables, idempotent writes, range reads, the event-time watermark.
+
+Posts are appended with the ingest cursor stored in the same commit (a Delta transaction
+identifier), so a crash can never land rows without their cursor or the reverse. Derived tables
+are written by replacing exactly the minutes a computation covers (overwrite with a predicate),
+so reruns and backfills converge to the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from trendlake.config import Settings
+from trendlake.errors import LakeError
+from trendlake.models import POSTS, TABLES, TableSpec
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Lake:
+    """A set of Delta tables under one root URI (a local folder or s3://bucket/prefix)."""
+
+    def __init__(self, uri: str, storage_options: dict[str, str] | None = None) -> None:
+        if "://" not in uri or uri.startswith("file://"):
+            uri = str(Path(uri.removeprefix("file://")).expanduser().resolve())
+        self.uri = uri.rstrip("/")
+        self.storage_options = storage_options or {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Lake:
+        return cls(settings.lake_uri, settings.storage_options)
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.uri
+
+    def table_uri(self, name: str) -> str:
+        return f"{self.uri}/{name}"
+
+    def table(self, name: str) -> DeltaTable | None:
+        """The table at its latest version, or None when it does not exist yet."""
+        try:
+            return DeltaTable(self.table_uri(name), storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+        except OSError as exc:  # object store errors: bad endpoint, credentials, bucket
+            raise LakeError(f"cannot open {self.table_uri(name)}: {exc}") from exc
+
+    def ensure(self, name: str) -> DeltaTable:
+        """Open the table, creating it with its schema and partitioning when missing."""
+        existing = self.table(name)
+        if existing is not None:
+            return existing
+        spec = TABLES[name]
+        if self.is_local:
+            Path(self.table_uri(name)).mkdir(parents=True, exist_ok=True)
+        try:
+            return DeltaTable.create(
+                self.table_uri(name),
+                spec.schema,
+                mode="ignore",
+                partition_by=list(spec.partition_by),
+                name=name,
+                description=spec.description,
+                storage_options=self.storage_options,
+            )
+        except OSError as exc:
+            raise LakeError(f"cannot create {self.table_uri(name)}: {exc}") from exc
+
+    def ensure_all(self) -> None:
+        for name in TABLES:
+            self.ensure(name)
+
+    def append(
+        self,
+        name: str,
+        data: pa.Table,
+        *,
+        cursor: tuple[str, int] | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> int:
+        """Append rows; `cursor` (app id, position) commits atomically with them."""
+        spec = TABLES[name]
+        table = self.ensure(name)
+        transactions = [Transaction(cursor[0], cursor[1])] if cursor else None
+        write_deltalake(
+            table,
+            data.select(spec.schema.names).cast(spec.schema),
+            mode="append",
+            partition_by=list(spec.partition_by),
+            commit_properties=CommitProperties(
+                app_transactions=transactions, custom_metadata=metadata
+            ),
+        )
+        return table.version()
+
+    def replace_range(
+        self,
+        name: str,
+        data: pa.Table,
+        start: datetime,
+        end: datetime,
+        *,
+        metadata: dict[str, str] | None = None,
+    ) -> int:
+        """Replace every row whose time column lies in [start, end) by `data`. Returns version."""
+        spec = TABLES[name]
+        column = spec.time_column
+        if data.num_rows:
+            times = data.column(column)
+            low, high = pc.min(times).as_py(), pc.max(times).as_py()
+            if low < start or high >= end:
+                raise ValueError(f"{name}: rows outside [{start}, {end}) in a range replace")
+        table = self.ensure(name)
+        predicate = f"{column} >= '{_iso(start)}' AND {column} < '{_iso(end)}'"
+        write_deltalake(
+            table,
+            data.select(spec.schema.names).cast(spec.schema),
+            mode="overwrite",
+            predicate=predicate,
+            partition_by=list(spec.partition_by),
+            commit_properties=CommitProperties(custom_metadata=metadata),
+        )
+        return table.version()
+
+    def read(
+        self,
+        name: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Rows whose time column lies in [start, end), pruning date partitions first."""
+        spec = TABLES[name]
+        table = self.table(name)
+        if table is None:
+            return pl.from_arrow(spec.schema.empty_table().select(columns or spec.schema.names))  # type: ignore[return-value]
+        dataset = table.to_pyarrow_dataset()
+        result = dataset.to_table(
+            columns=list(columns) if columns else None, filter=_range_filter(spec, start, end)
+        )
+        return pl.from_arrow(result)  # type: ignore[return-value]
+
+    def transaction_version(self, name: str, app_id: str) -> int | None:
+        table = self.table(name)
+        return None if table is None else table.transaction_version(app_id)
+
+    def time_bounds(self, name: str) -> tuple[datetime, datetime] | None:
+        """Min and max of the table's time column, from the Delta log's file statistics."""
+        table = self.table(name)
+        if table is None:
+            return None
+        column = TABLES[name].time_column
+        actions = pa.table(table.get_add_actions(flatten=True))
+        if actions.num_rows == 0:
+            return None
+        low = pc.min(actions.column(f"min.{column}")).as_py()
+        high = pc.max(actions.column(f"max.{column}")).as_py()
+        return (low, high) if low is not None and high is not None else None
+
+    def watermark(self) -> datetime | None:
+        """The landed posts' event-time watermark: the latest event time in the posts table."""
+        bounds = self.time_bounds(POSTS)
+        return None if bounds is None else bounds[1]
+
+
+def _partition_date(spec: TableSpec) -> str:
+    return spec.partition_by[0]
+
+
+def _range_filter(
+    spec: TableSpec, start: datetime | None, end: datetime | None
+) -> ds.Expression | None:
+    column, part = spec.time_column, _partition_date(spec)
+    terms: list[ds.Expression] = []
+    if start is not None:
+        terms += [
+            ds.field(part) >= _as_date(start),
+            ds.field(column) >= pa.scalar(start, pa.timestamp("us", tz="UTC")),
+        ]
+    if end is not None:
+        terms += [
+            ds.field(part) <= _as_date(end),
+            ds.field(column) < pa.scalar(end, pa.timestamp("us", tz="UTC")),
+        ]
+    if not terms:
+        return None
+    expression = terms[0]
+    for term in terms[1:]:
+        expression = expression & term
+    return expression
+
+
+def _as_date(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()

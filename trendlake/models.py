@@ -1,0 +1,153 @@
+"""Typed records and their Arrow schemas; each schema is the schema of one Delta table.
+
+Records on the hot path are plain dicts keyed by these column names (no per-record object
+construction): the ingester builds them, the sinks turn a batch into one Arrow table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import pyarrow as pa
+
+UTC_MICROS: Final = pa.timestamp("us", tz="UTC")
+
+POSTS: Final = "posts"
+POST_DELETES: Final = "post_deletes"
+MINUTE_STATS: Final = "minute_stats"
+KEYWORD_COUNTS: Final = "keyword_counts"
+TREND_SCORES: Final = "trend_scores"
+ALERTS: Final = "alerts"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A Delta table: its name, Arrow schema, partition columns and time column."""
+
+    name: str
+    schema: pa.Schema
+    partition_by: tuple[str, ...]
+    time_column: str
+    description: str
+
+
+def _schema(*fields: tuple[str, pa.DataType, bool, str]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(name, dtype, nullable=nullable, metadata={"description": doc})
+            for name, dtype, nullable, doc in fields
+        ]
+    )
+
+
+_STR_LIST = pa.list_(pa.string())
+
+POSTS_SCHEMA: Final = _schema(
+    ("uri", pa.string(), False, "at://{did}/app.bsky.feed.post/{rkey}: the post's identity"),
+    ("cid", pa.string(), True, "content id of the record"),
+    ("did", pa.string(), False, "author DID"),
+    ("rkey", pa.string(), False, "record key"),
+    ("text", pa.string(), True, "post text as written"),
+    ("langs", _STR_LIST, True, "languages the client declared"),
+    ("created_at", pa.string(), True, "createdAt as the client set it (never used for bucketing)"),
+    (
+        "event_time",
+        UTC_MICROS,
+        False,
+        "relay time of the event (firehose time / Jetstream time_us)",
+    ),
+    ("event_date", pa.date32(), False, "UTC date of event_time (partition column)"),
+    ("seq", pa.int64(), True, "firehose sequence number (null for Jetstream)"),
+    ("reply_root", pa.string(), True, "URI of the thread root when the post is a reply"),
+    ("reply_parent", pa.string(), True, "URI of the parent when the post is a reply"),
+    ("embed_kind", pa.string(), True, "images, video, external, record or record_with_media"),
+    ("hashtags", _STR_LIST, True, "tags from the post's facets"),
+    ("mentions", _STR_LIST, True, "DIDs mentioned in the post's facets"),
+    ("links", _STR_LIST, True, "URIs from the post's link facets"),
+    ("source", pa.string(), False, "jetstream or firehose"),
+)
+
+POST_DELETES_SCHEMA: Final = _schema(
+    ("uri", pa.string(), False, "URI of the deleted post"),
+    ("did", pa.string(), False, "author DID"),
+    ("rkey", pa.string(), False, "record key"),
+    ("event_time", UTC_MICROS, False, "relay time of the delete"),
+    ("event_date", pa.date32(), False, "UTC date of event_time (partition column)"),
+    ("seq", pa.int64(), True, "firehose sequence number (null for Jetstream)"),
+    ("source", pa.string(), False, "jetstream or firehose"),
+)
+
+MINUTE_STATS_SCHEMA: Final = _schema(
+    ("minute", UTC_MICROS, False, "start of the event-time minute"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    ("posts", pa.int64(), False, "distinct posts in the minute"),
+    ("authors", pa.int64(), False, "distinct authors in the minute"),
+    ("keywords", pa.int64(), False, "distinct keywords in the minute"),
+)
+
+KEYWORD_COUNTS_SCHEMA: Final = _schema(
+    ("minute", UTC_MICROS, False, "start of the event-time minute"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    ("keyword", pa.string(), False, "normalised keyword (#tag for hashtags, host for domains)"),
+    ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
+    ("posts", pa.int64(), False, "posts in the minute containing the keyword (once per post)"),
+    ("authors", pa.int64(), False, "distinct authors of those posts"),
+)
+
+TREND_SCORES_SCHEMA: Final = _schema(
+    ("minute", UTC_MICROS, False, "last minute of the window (the window ends one minute later)"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    ("keyword", pa.string(), False, "normalised keyword"),
+    ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
+    ("window_start", UTC_MICROS, False, "inclusive start of the sliding window"),
+    ("window_end", UTC_MICROS, False, "exclusive end of the sliding window"),
+    ("count", pa.int64(), False, "posts in the window containing the keyword"),
+    ("unique_authors", pa.int64(), False, "distinct authors in the window (the scored quantity)"),
+    ("baseline", pa.float64(), False, "expected unique_authors from the keyword's history"),
+    ("baseline_std", pa.float64(), False, "standard deviation of that expectation"),
+    ("history_minutes", pa.int64(), False, "minutes of history behind the baseline"),
+    ("zscore", pa.float64(), False, "(x - max(baseline, beta)) / (baseline_std + beta)"),
+    ("velocity", pa.int64(), False, "unique_authors minus the previous minute's window"),
+    ("score", pa.float64(), False, "ranking score: zscore weighted by log2(1 + unique_authors)"),
+)
+
+ALERTS_SCHEMA: Final = _schema(
+    ("alert_id", pa.string(), False, "stable id of one trend: hash of keyword, kind and start"),
+    ("minute", UTC_MICROS, False, "minute whose window raised or escalated the alert"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    ("keyword", pa.string(), False, "normalised keyword"),
+    ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
+    ("window_start", UTC_MICROS, False, "inclusive start of the window"),
+    ("window_end", UTC_MICROS, False, "exclusive end of the window"),
+    ("count", pa.int64(), False, "posts in the window"),
+    ("unique_authors", pa.int64(), False, "distinct authors in the window"),
+    ("baseline", pa.float64(), False, "expected unique_authors"),
+    ("zscore", pa.float64(), False, "z-score of the window"),
+    ("score", pa.float64(), False, "ranking score"),
+    ("status", pa.string(), False, "new (first alert of a trend) or escalating"),
+)
+
+TABLES: Final[dict[str, TableSpec]] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(POSTS, POSTS_SCHEMA, ("event_date",), "event_time", "landed Bluesky posts"),
+        TableSpec(
+            POST_DELETES, POST_DELETES_SCHEMA, ("event_date",), "event_time", "post tombstones"
+        ),
+        TableSpec(
+            MINUTE_STATS, MINUTE_STATS_SCHEMA, ("date",), "minute", "volume per processed minute"
+        ),
+        TableSpec(
+            KEYWORD_COUNTS, KEYWORD_COUNTS_SCHEMA, ("date",), "minute", "keyword counts per minute"
+        ),
+        TableSpec(
+            TREND_SCORES, TREND_SCORES_SCHEMA, ("date",), "minute", "sliding-window trend scores"
+        ),
+        TableSpec(ALERTS, ALERTS_SCHEMA, ("date",), "minute", "trend alerts"),
+    )
+}
+
+# The record kinds the ingester hands to a sink.
+PostRecord = dict[str, object]
+DeleteRecord = dict[str, object]

@@ -1,0 +1,176 @@
+"""The three computation steps over a range of closed minutes, reading and writing the lake.
+
+Each step replaces exactly the minutes of its range in its tables, chunk by chunk, so a rerun
+or backfill of any range converges to the same rows. The Dagster assets call these functions;
+so can anyone else (tests, notebooks) without Dagster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+import pyarrow as pa
+
+from trendlake import alerts as alert_rules
+from trendlake.config import Settings
+from trendlake.lake import Lake
+from trendlake.models import ALERTS, KEYWORD_COUNTS, MINUTE_STATS, POSTS, TABLES, TREND_SCORES
+from trendlake.scoring import score_windows
+from trendlake.timeutil import MINUTE, iso, minutes_between
+from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
+
+POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time"]
+ALERT_LOOKBACK = timedelta(hours=24)
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class MinuteRange:
+    """Closed minutes [start, end) to compute."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"empty minute range {iso(self.start)} .. {iso(self.end)}")
+
+    @property
+    def minutes(self) -> int:
+        return minutes_between(self.start, self.end)
+
+    def chunks(self, size: int) -> Iterator[MinuteRange]:
+        start = self.start
+        while start < self.end:
+            end = min(start + size * MINUTE, self.end)
+            yield MinuteRange(start, end)
+            start = end
+
+    def describe(self) -> str:
+        return f"{iso(self.start)} .. {iso(self.end)} ({self.minutes} min)"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    rows: int
+    minutes: int
+
+
+def _with_date(frame: pl.DataFrame) -> pa.Table:
+    return frame.with_columns(date=pl.col("minute").dt.date()).to_arrow()
+
+
+def _read_posts(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
+    return lake.read(POSTS, start, end, POST_COLUMNS)
+
+
+def compute_counts(
+    lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
+) -> StepResult:
+    """keyword_counts and minute_stats for every minute of `span`."""
+    rows = 0
+    for chunk in span.chunks(settings.chunk_minutes):
+        posts = _read_posts(lake, chunk.start, chunk.end)
+        occurrences = keyword_occurrences(posts)
+        counts = minute_counts(occurrences)
+        volume = minute_volume(posts, occurrences)
+        lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)
+        lake.replace_range(MINUTE_STATS, _with_date(volume), chunk.start, chunk.end)
+        rows += counts.height
+        if progress:
+            progress(chunk.minutes)
+    return StepResult(rows, span.minutes)
+
+
+def compute_scores(
+    lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
+) -> StepResult:
+    """trend_scores: sliding-window counts, distinct authors and z-scores for `span`."""
+    window = settings.window_minutes * MINUTE
+    reach = window + settings.baseline_minutes * MINUTE
+    rows = 0
+    for chunk in span.chunks(settings.chunk_minutes):
+        first = chunk.start - MINUTE  # one extra window for velocity
+        posts = _read_posts(lake, first - window + MINUTE, chunk.end)
+        windows = window_counts(
+            keyword_occurrences(posts), first, chunk.end, settings.window_minutes, _screen(settings)
+        )
+        history = lake.read(
+            KEYWORD_COUNTS,
+            chunk.start - reach,
+            chunk.end - window,
+            ["minute", "keyword", "kind", "authors"],
+        ).join(windows.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi")
+        volume = lake.read(MINUTE_STATS, chunk.start - reach, chunk.end, ["minute", "posts"])
+        scores = score_windows(
+            windows,
+            history,
+            volume,
+            window_minutes=settings.window_minutes,
+            baseline_minutes=settings.baseline_minutes,
+            noise_floor=settings.noise_floor,
+        ).filter(pl.col("minute") >= chunk.start)
+        lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
+        rows += scores.height
+        if progress:
+            progress(chunk.minutes)
+    return StepResult(rows, span.minutes)
+
+
+def compute_alerts(
+    lake: Lake,
+    span: MinuteRange,
+    settings: Settings,
+    progress: Progress | None = None,
+    metadata: dict[str, str] | None = None,
+) -> StepResult:
+    """alerts: eligible windows of `span` run through the trend lifecycle."""
+    rules = rules_from(settings)
+    rows = 0
+    for chunk in span.chunks(settings.chunk_minutes):
+        before = lake.read(TREND_SCORES, chunk.start - rules.cooldown, chunk.start)
+        previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
+        prior = alert_rules.prior_state(
+            previous.iter_rows(named=True), alert_rules.eligible(before, rules)
+        )
+        scores = lake.read(TREND_SCORES, chunk.start, chunk.end)
+        found = alert_rules.announce(alert_rules.eligible(scores, rules), prior, rules)
+        schema = TABLES[ALERTS].schema
+        frame = pl.DataFrame(found, schema=pl.from_arrow(schema.empty_table()).schema)  # type: ignore[union-attr]
+        lake.replace_range(
+            ALERTS, _with_date(frame.drop("date")), chunk.start, chunk.end, metadata=metadata
+        )
+        rows += frame.height
+        if progress:
+            progress(chunk.minutes)
+    return StepResult(rows, span.minutes)
+
+
+def rules_from(settings: Settings) -> alert_rules.AlertRules:
+    return alert_rules.AlertRules(
+        z_threshold=settings.z_threshold,
+        min_authors=settings.min_authors,
+        min_ratio=settings.min_ratio,
+        min_history_minutes=settings.min_history_minutes,
+        cooldown=settings.cooldown_minutes * MINUTE,
+        escalation_factor=settings.escalation_factor,
+    )
+
+
+def _screen(settings: Settings) -> int:
+    """Distinct authors a window needs to get a score row: enough for a trends listing."""
+    return min(3, settings.min_authors)
+
+
+def run_all(
+    lake: Lake, span: MinuteRange, settings: Settings, metadata: dict[str, str] | None = None
+) -> dict[str, StepResult]:
+    """The three steps in order, without Dagster (used by tests and benchmarks)."""
+    return {
+        KEYWORD_COUNTS: compute_counts(lake, span, settings),
+        TREND_SCORES: compute_scores(lake, span, settings),
+        ALERTS: compute_alerts(lake, span, settings, metadata=metadata),
+    }

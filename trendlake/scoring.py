@@ -1,0 +1,123 @@
+"""Baselines, z-scores, velocity and ranking for sliding windows (pure, Polars).
+
+The baseline is history-based and volume-normalised, so a minute's score is a pure function of
+the posts up to that minute (no recursive state to carry or repair):
+
+- share of a history minute m = authors(keyword, m) / posts(m); the history is the
+  `baseline_minutes` minutes before the current window (minutes without posts do not count);
+- expected unique authors E = mean(share) * posts in the window, so the daily rhythm of the
+  whole network moves the expectation instead of making common words trend;
+- spread S = std(share) * sqrt(sum of posts(m)^2 over the window);
+- z = (x - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
+  keyword never seen before needs a few authors before it scores at all.
+
+Cumulative sums and as-of joins give each window's history in one pass over the rows.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_KEY = ["keyword", "kind"]
+
+
+def _prefix_at(
+    left: pl.DataFrame, at: str, right: pl.DataFrame, by: list[str] | None, names: dict[str, str]
+) -> pl.DataFrame:
+    """Join the latest prefix-sum row of `right` at or before `left[at]` (0 when none)."""
+    right = (
+        right.select(["minute", *(by or []), *names]).rename(names).rename({"minute": f"_{at}_m"})
+    )
+    # Both sides are sorted by the as-of key; within `by` groups that order is what counts.
+    joined = left.sort(at).join_asof(
+        right.sort(f"_{at}_m"),
+        left_on=at,
+        right_on=f"_{at}_m",
+        by=by,
+        strategy="backward",
+        check_sortedness=by is None,
+    )
+    return joined.drop(f"_{at}_m").with_columns(pl.col(list(names.values())).fill_null(0))
+
+
+def score_windows(
+    windows: pl.DataFrame,
+    history: pl.DataFrame,
+    volume: pl.DataFrame,
+    *,
+    window_minutes: int,
+    baseline_minutes: int,
+    noise_floor: float,
+) -> pl.DataFrame:
+    """Add baseline, baseline_std, history_minutes, zscore, velocity and score to `windows`.
+
+    `windows` holds window rows for [first - 1 min, end) (the extra minute feeds velocity);
+    `history` holds keyword_counts rows (minute, keyword, kind, authors) and `volume` the
+    minute_stats rows (minute, posts) reaching `window_minutes + baseline_minutes` back.
+    """
+    window = pl.duration(minutes=window_minutes)
+    span = pl.duration(minutes=window_minutes + baseline_minutes)
+    volume = volume.select("minute", "posts").sort("minute")
+    vol_prefix = volume.with_columns(
+        v_n=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
+        v_p=pl.col("posts").cum_sum(),
+        v_q=(pl.col("posts").cast(pl.Float64) ** 2).cum_sum(),
+    )
+    share = (
+        history.select("minute", *_KEY, "authors")
+        .join(volume, on="minute", how="inner")
+        .with_columns(s=pl.col("authors") / pl.col("posts"))
+        .sort([*_KEY, "minute"])
+        .with_columns(
+            s1=pl.col("s").cum_sum().over(_KEY), s2=(pl.col("s") ** 2).cum_sum().over(_KEY)
+        )
+    )
+    rows = windows.with_columns(
+        _hi=pl.col("minute") - window, _lo=pl.col("minute") - span, _t=pl.col("minute")
+    )
+    rows = _prefix_at(rows, "_t", vol_prefix, None, {"v_p": "p_t", "v_q": "q_t"})
+    rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi", "v_p": "p_hi", "v_q": "q_hi"})
+    rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
+    rows = _prefix_at(rows, "_hi", share, _KEY, {"s1": "s1_hi", "s2": "s2_hi"})
+    rows = _prefix_at(rows, "_lo", share, _KEY, {"s1": "s1_lo", "s2": "s2_lo"})
+
+    n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
+    mean = pl.when(n > 0).then((pl.col("s1_hi") - pl.col("s1_lo")) / n).otherwise(0.0)
+    second = pl.when(n > 0).then((pl.col("s2_hi") - pl.col("s2_lo")) / n).otherwise(0.0)
+    window_posts = (pl.col("p_t") - pl.col("p_hi")).cast(pl.Float64)
+    window_sq = pl.col("q_t") - pl.col("q_hi")
+    rows = rows.with_columns(
+        history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
+        baseline=mean * window_posts,
+        baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
+    )
+    x = pl.col("unique_authors").cast(pl.Float64)
+    rows = rows.with_columns(
+        zscore=(x - pl.max_horizontal(pl.col("baseline"), pl.lit(noise_floor)))
+        / (pl.col("baseline_std") + noise_floor)
+    )
+    previous = rows.select(
+        (pl.col("minute") + pl.duration(minutes=1)).alias("minute"),
+        *_KEY,
+        prev=pl.col("unique_authors"),
+    )
+    rows = rows.join(previous, on=["minute", *_KEY], how="left").with_columns(
+        velocity=(pl.col("unique_authors") - pl.col("prev").fill_null(0)).cast(pl.Int64),
+        score=pl.when(pl.col("zscore") > 0)
+        .then(pl.col("zscore") * (1.0 + x).log(2))
+        .otherwise(pl.col("zscore")),
+    )
+    return rows.select(
+        "minute",
+        *_KEY,
+        "window_start",
+        "window_end",
+        "count",
+        "unique_authors",
+        "baseline",
+        "baseline_std",
+        "history_minutes",
+        "zscore",
+        "velocity",
+        "score",
+    ).sort("minute", "kind", "keyword")

@@ -1,0 +1,31 @@
+"""Event-time helpers: minutes are UTC datetimes at second 0; ISO 8601 in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from trendlake.errors import InputError
+
+MINUTE = timedelta(minutes=1)
+
+
+def floor_minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO 8601; a time without offset is UTC. Raises InputError on bad input."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not an ISO 8601 time: {text!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, to the second (minutes and windows never carry fractions)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    return int((end - start) / MINUTE)

@@ -1,0 +1,116 @@
+"""Keyword occurrences, per-minute counts and sliding windows over event time (pure, Polars)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from trendlake.text import extract_keywords
+from trendlake.timeutil import MINUTE
+
+OCCURRENCE_SCHEMA = {
+    "minute": pl.Datetime("us", "UTC"),
+    "did": pl.String,
+    "keyword": pl.String,
+    "kind": pl.String,
+}
+
+
+def dedup_posts(posts: pl.DataFrame) -> pl.DataFrame:
+    """One row per post URI (replays and redeliveries never count twice); keeps the earliest."""
+    return posts.sort(["uri", "event_time"]).unique(subset="uri", keep="first", maintain_order=True)
+
+
+def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
+    """(minute, did, keyword, kind): each post's distinct keywords, bucketed by event minute."""
+    posts = dedup_posts(posts)
+    per_post = [
+        extract_keywords(text or "", langs or (), tags or (), links or ())
+        for text, langs, tags, links in zip(
+            posts["text"].to_list(),
+            posts["langs"].to_list(),
+            posts["hashtags"].to_list(),
+            posts["links"].to_list(),
+            strict=True,
+        )
+    ]
+    index = [i for i, found in enumerate(per_post) for _ in found]
+    if not index:
+        return pl.DataFrame(schema=OCCURRENCE_SCHEMA)
+    rows = pl.Series("i", index, dtype=pl.UInt32)
+    return pl.DataFrame(
+        {
+            "minute": posts["event_time"].dt.truncate("1m").gather(rows),
+            "did": posts["did"].gather(rows),
+            "keyword": [keyword for found in per_post for keyword, _ in found],
+            "kind": [kind for found in per_post for _, kind in found],
+        },
+        schema=OCCURRENCE_SCHEMA,
+    )
+
+
+def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
+    """Per (minute, keyword, kind): posts containing the keyword and their distinct authors."""
+    return (
+        occurrences.group_by("minute", "keyword", "kind")
+        .agg(posts=pl.len().cast(pl.Int64), authors=pl.col("did").n_unique().cast(pl.Int64))
+        .sort("minute", "kind", "keyword")
+    )
+
+
+def minute_volume(posts: pl.DataFrame, occurrences: pl.DataFrame) -> pl.DataFrame:
+    """Per minute: distinct posts, distinct authors and distinct keywords (the volume baseline)."""
+    posts = dedup_posts(posts).with_columns(minute=pl.col("event_time").dt.truncate("1m"))
+    volume = posts.group_by("minute").agg(
+        posts=pl.len().cast(pl.Int64), authors=pl.col("did").n_unique().cast(pl.Int64)
+    )
+    keywords = occurrences.group_by("minute").agg(
+        keywords=pl.struct("keyword", "kind").n_unique().cast(pl.Int64)
+    )
+    return (
+        volume.join(keywords, on="minute", how="left")
+        .with_columns(pl.col("keywords").fill_null(0))
+        .sort("minute")
+    )
+
+
+def window_counts(
+    occurrences: pl.DataFrame,
+    first: datetime,
+    end: datetime,
+    window_minutes: int,
+    min_authors: int,
+) -> pl.DataFrame:
+    """Sliding windows ending at each minute t in [first, end): count and exact distinct authors.
+
+    The window of minute t covers minutes (t - window, t]. `occurrences` must cover
+    [first - window + 1 min, end). Only keywords that can reach `min_authors` in some window
+    are expanded (a count screen first), which keeps this cheap at high volume.
+    """
+    totals = occurrences.group_by("keyword", "kind").agg(pl.col("did").n_unique().alias("n"))
+    screened = occurrences.join(
+        totals.filter(pl.col("n") >= min_authors).select("keyword", "kind"),
+        on=["keyword", "kind"],
+        how="semi",
+    )
+    per_minute = screened.group_by("keyword", "kind", "minute", "did").agg(posts=pl.len())
+    spread = (
+        per_minute.with_columns(offset=pl.int_ranges(0, window_minutes))
+        .explode("offset")
+        .with_columns(target=pl.col("minute") + pl.duration(minutes=pl.col("offset")))
+        .filter((pl.col("target") >= first) & (pl.col("target") < end))
+    )
+    windows = (
+        spread.group_by("target", "keyword", "kind")
+        .agg(
+            count=pl.col("posts").sum().cast(pl.Int64),
+            unique_authors=pl.col("did").n_unique().cast(pl.Int64),
+        )
+        .filter(pl.col("unique_authors") >= min_authors)
+        .rename({"target": "minute"})
+    )
+    return windows.with_columns(
+        window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
+        window_end=pl.col("minute") + MINUTE,
+    ).sort("minute", "kind", "keyword")
