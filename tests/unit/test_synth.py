@@ -1,0 +1,370 @@
+"""The synthetic firehose: Jetstream shape, determinism, realism, truth that matches the data."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+import wordfreq
+import zstandard
+
+from trendlake import synth
+
+DID = re.compile(r"did:plc:[a-z2-7]{24}")
+TID = re.compile(r"[2-7a-z]{13}")
+CID = re.compile(r"bafyrei[a-z2-7]{52}")
+CREATED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+# Letters with inner apostrophes: the same notion of "word" the generator samples.
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+POST_KEYS = {"$type", "text", "createdAt", "langs", "facets", "reply", "embed"}
+US_PER_MIN = 60_000_000
+
+
+@dataclass(frozen=True)
+class Stream:
+    path: Path
+    truth: dict[str, Any]
+    events: list[dict[str, Any]]
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if _is_post_create(e)]
+
+
+def _is_post_create(event: dict[str, Any]) -> bool:
+    commit = event.get("commit", {})
+    return commit.get("collection") == "app.bsky.feed.post" and commit["operation"] == "create"
+
+
+def _lines(path: Path) -> list[str]:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    elif path.name.endswith(".zst"):
+        raw = zstandard.ZstdDecompressor().stream_reader(raw).read()
+    return raw.decode("utf-8").splitlines()
+
+
+def _load(path: Path) -> Stream:
+    truth = json.loads(Path(str(path) + ".truth.json").read_text("utf-8"))
+    return Stream(path, truth, [json.loads(line) for line in _lines(path)])
+
+
+def _us(iso: str) -> int:
+    moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000
+
+
+def _facet_slices(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    raw = record["text"].encode("utf-8")
+    return [
+        (raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode("utf-8"), f["features"][0])
+        for f in record.get("facets", [])
+    ]
+
+
+def _has_keyword(record: dict[str, Any], kind: str, keyword: str) -> bool:
+    """Whether a post carries a truth keyword, read the way a detector would."""
+    if kind == "hashtag":
+        features = [feature for _, feature in _facet_slices(record)]
+        return any("#" + f.get("tag", "").lower() == keyword for f in features)
+    if kind == "domain":
+        uris = [f.get("uri", "") for _, f in _facet_slices(record)]
+        return any(re.match(rf"https://(www\.)?{re.escape(keyword)}/", u) for u in uris)
+    text = record["text"].lower()
+    if kind == "phrase":
+        return keyword in text
+    return keyword in WORD.findall(text)
+
+
+def _matching(stream: Stream, kind: str, keyword: str) -> list[dict[str, Any]]:
+    return [p for p in stream.posts if _has_keyword(p["commit"]["record"], kind, keyword)]
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
+    """Three hours at a low rate: every burst type and decoy, still quick to parse."""
+    out = tmp_path_factory.mktemp("synth") / "stream.jsonl"
+    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60)
+    return _load(out)
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a" / "s.jsonl.gz", tmp_path / "b" / "s.jsonl.gz", tmp_path / "c.jsonl.gz"
+    for out, seed in ((a, 5), (b, 5), (c, 6)):
+        synth.generate(out, hours=1.5, seed=seed, posts_per_minute=20)
+    assert a.read_bytes() == b.read_bytes()
+    assert Path(f"{a}.truth.json").read_bytes() == Path(f"{b}.truth.json").read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_compressed_outputs_hold_the_same_lines_as_plain(tmp_path: Path) -> None:
+    outs = [tmp_path / name for name in ("s.jsonl", "s.jsonl.gz", "s.jsonl.zst")]
+    for out in outs:
+        synth.generate(out, hours=0.5, seed=2, posts_per_minute=30)
+    plain, gz, zst = (_lines(out) for out in outs)
+    assert len(plain) > 500
+    assert plain == gz == zst
+    assert outs[1].read_bytes()[:2] == b"\x1f\x8b"
+    assert outs[2].read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
+
+
+def test_summary_and_progress_match_the_files(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    out = tmp_path / "s.jsonl"
+    summary = synth.generate(
+        out, hours=0.25, posts_per_minute=40, progress=lambda d, t: calls.append((d, t))
+    )
+    truth = json.loads(summary.truth.read_text("utf-8"))
+    assert summary.out == out
+    assert summary.minutes == 15
+    assert calls == [(m, 15) for m in range(1, 16)]
+    assert summary.events == truth["events"] == len(_lines(out))
+    assert summary.posts == truth["posts"]
+    assert truth["start"] == "2026-03-02T00:00:00Z" and truth["end"] == "2026-03-02T00:15:00Z"
+    assert summary.bursts == len(truth["bursts"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"hours": 0}, "hours"),
+        ({"hours": -1.0}, "hours"),
+        ({"hours": float("nan")}, "hours"),
+        ({"posts_per_minute": 9}, "posts_per_minute"),
+        ({"posts_per_minute": 50.5}, "posts_per_minute"),
+    ],
+)
+def test_bad_arguments_raise_value_error(
+    tmp_path: Path, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        synth.generate(tmp_path / "s.jsonl", **kwargs)
+    assert not (tmp_path / "s.jsonl").exists()
+
+
+# --------------------------------------------------------------------------- Jetstream shape
+
+
+def test_every_line_has_the_exact_jetstream_keys(stream: Stream) -> None:
+    kinds: Counter[str] = Counter()
+    for event in stream.events:
+        kinds[event["kind"]] += 1
+        assert set(event) == {"did", "time_us", "kind", event["kind"]}
+        assert DID.fullmatch(event["did"])
+        if event["kind"] == "commit":
+            _check_commit(event["commit"])
+        elif event["kind"] == "identity":
+            assert set(event["identity"]) == {"did", "handle", "seq", "time"}
+        else:
+            assert event["kind"] == "account"
+            assert {"active", "did", "seq", "time"} <= set(event["account"])
+    assert kinds["identity"] > 0 and kinds["account"] > 0
+
+
+def _check_commit(commit: dict[str, Any]) -> None:
+    assert TID.fullmatch(commit["rev"]) and TID.fullmatch(commit["rkey"])
+    if commit["operation"] == "delete":
+        assert set(commit) == {"rev", "operation", "collection", "rkey"}
+        return
+    assert set(commit) == {"rev", "operation", "collection", "rkey", "record", "cid"}
+    assert CID.fullmatch(commit["cid"])
+    record = commit["record"]
+    assert record["$type"] == commit["collection"]
+    assert CREATED_AT.fullmatch(record["createdAt"])
+    if commit["collection"] == "app.bsky.feed.post":
+        assert {"$type", "text", "createdAt"} <= set(record) <= POST_KEYS
+
+
+def test_time_us_strictly_increases_within_the_run(stream: Stream) -> None:
+    times = [e["time_us"] for e in stream.events]
+    assert all(b > a for a, b in pairwise(times))
+    assert _us(stream.truth["start"]) <= times[0]
+    assert times[-1] < _us(stream.truth["end"])
+
+
+def test_created_at_is_client_time_and_sometimes_far_off(stream: Stream) -> None:
+    def skew(post: dict[str, Any]) -> float:
+        created = datetime.fromisoformat(post["commit"]["record"]["createdAt"])
+        return post["time_us"] / 1e6 - created.timestamp()
+
+    skews = [skew(p) for p in stream.posts]
+    far = sum(abs(s) >= 3600 for s in skews) / len(skews)
+    assert 0.003 < far < 0.02
+    assert sum(-0.001 <= s <= 3.001 for s in skews) / len(skews) > 0.97
+
+
+def test_facet_offsets_slice_the_utf8_text(stream: Stream) -> None:
+    seen: Counter[str] = Counter()
+    for post in stream.posts:
+        for piece, feature in _facet_slices(post["commit"]["record"]):
+            kind = feature["$type"].rsplit("#", 1)[1]
+            seen[kind] += 1
+            if kind == "tag":
+                assert piece == "#" + feature["tag"]
+            elif kind == "mention":
+                assert re.fullmatch(r"@[a-z0-9]+\.bsky\.social", piece)
+                assert DID.fullmatch(feature["did"])
+            else:
+                bare = feature["uri"].removeprefix("https://")
+                assert piece in (bare, bare[:27] + "...")
+    assert min(seen["tag"], seen["mention"], seen["link"]) > 100
+    assert any(not p["commit"]["record"]["text"].isascii() for p in stream.posts)
+
+
+def test_replies_likes_and_deletes_point_at_earlier_posts(stream: Stream) -> None:
+    seen_uris: set[str] = set()
+    counts: Counter[str] = Counter()
+    for event in stream.events:
+        commit = event.get("commit")
+        if commit is None:
+            continue
+        uri = f"at://{event['did']}/app.bsky.feed.post/{commit['rkey']}"
+        if commit["operation"] == "delete":
+            counts["delete"] += 1
+            assert uri in seen_uris
+        elif commit["collection"] == "app.bsky.feed.like":
+            counts["like"] += 1
+            assert not seen_uris or commit["record"]["subject"]["uri"] in seen_uris
+        else:
+            reply = commit["record"].get("reply")
+            counts["reply"] += reply is not None
+            assert reply is None or reply["parent"]["uri"] in seen_uris
+            seen_uris.add(uri)
+    n_posts, n_events = len(stream.posts), len(stream.events)
+    assert 0.12 < counts["reply"] / n_posts < 0.18
+    assert 0.08 < counts["like"] / n_events < 0.12
+    assert 0.02 < counts["delete"] / n_events < 0.04
+
+
+def test_language_mix_is_roughly_the_real_one(stream: Stream) -> None:
+    langs = Counter((p["commit"]["record"].get("langs") or ["none"])[0] for p in stream.posts)
+    share = {lang: n / len(stream.posts) for lang, n in langs.items()}
+    assert 0.40 < share["en"] < 0.52
+    assert 0.16 < share["ja"] < 0.24
+    assert 0.09 < share["pt"] < 0.15
+    for lang in ("de", "es", "fr", "ko", "none"):
+        assert 0.015 < share[lang] < 0.07, lang
+    # Japanese is written without spaces; only facets (tags, links, mentions) bring them in.
+    ja = [r for p in stream.posts if (r := p["commit"]["record"]).get("langs") == ["ja"]]
+    plain = [r["text"] for r in ja if "facets" not in r]
+    assert sum(" " in text for text in plain) / len(plain) < 0.02
+
+
+# --------------------------------------------------------------------------- truth
+
+
+def test_bursts_are_scheduled_as_specified(stream: Stream) -> None:
+    truth = stream.truth
+    bursts = truth["bursts"]
+    assert len(bursts) >= 4
+    assert {b["type"] for b in bursts} == set(synth.BURST_TYPES)
+    assert {b["shape"] for b in bursts} == {"step", "ramp"}
+    assert len({b["keyword"] for b in bursts}) == len(bursts)
+    assert "ja" in {b["lang"] for b in bursts}
+    for burst in bursts:
+        assert truth["baseline_end"] <= burst["onset"] < burst["end"] <= truth["end"]
+        assert 15 <= burst["authors"] <= 80
+        assert burst["peak_posts_per_minute"] >= 4 * burst["background_posts_per_minute"]
+        minutes = (_us(burst["end"]) - _us(burst["onset"])) // US_PER_MIN
+        assert 10 <= minutes <= 30
+    for minute in range(0, truth["minutes"] * US_PER_MIN, US_PER_MIN):
+        at = _us(truth["start"]) + minute
+        assert sum(_us(b["onset"]) <= at < _us(b["end"]) for b in bursts) <= 2
+
+
+def test_burst_keywords_appear_as_the_truth_says(stream: Stream) -> None:
+    for burst in stream.truth["bursts"]:
+        onset, end = _us(burst["onset"]), _us(burst["end"])
+        posts = _matching(stream, burst["kind"], burst["keyword"])
+        inside = [p for p in posts if onset <= p["time_us"] < end]
+        authors = {p["did"] for p in inside}
+        if burst["type"] == "common_word":
+            # Background posts may also use the word during the burst.
+            assert len(authors) >= burst["authors"]
+            assert len(inside) >= burst["posts"]
+        else:
+            assert len(authors) == burst["authors"], burst["keyword"]
+            assert len(inside) == len(posts) == burst["posts"], burst["keyword"]
+
+
+def test_common_word_stays_at_its_background_rate_outside_the_burst(stream: Stream) -> None:
+    burst = next(b for b in stream.truth["bursts"] if b["type"] == "common_word")
+    word, minutes = burst["keyword"], stream.truth["minutes"]
+    assert re.fullmatch(r"[a-z]{5,}", word)
+    assert word in wordfreq.top_n_list("en", 4000)[1999:]
+    posts = _matching(stream, "word", word)
+    onset, end = _us(burst["onset"]), _us(burst["end"])
+    outside = [p for p in posts if not onset <= p["time_us"] < end]
+    background = burst["background_posts_per_minute"]
+    assert len(outside) / minutes <= 2 * background + 0.05
+    # Truth's background was measured from exactly the non-burst posts.
+    assert abs(len(posts) - burst["posts"] - round(background * minutes)) <= 1
+
+
+def test_new_keywords_are_in_no_word_list(stream: Stream) -> None:
+    invented = [b["keyword"] for b in stream.truth["bursts"] if b["type"] == "new_word"]
+    invented += [d["keyword"] for d in stream.truth["decoys"] if d["type"] == "single_author_flood"]
+    for word in invented:
+        assert re.fullmatch(r"[a-z]+", word)
+        for lang in ("en", "ja", "pt", "de", "es", "fr", "ko", "zh", "it", "nl"):
+            # The raw lists: word_frequency() would need MeCab/jieba for ja/zh/ko.
+            assert word not in wordfreq.get_frequency_dict(lang), (word, lang)
+
+
+def test_flood_decoy_is_one_author(stream: Stream) -> None:
+    flood = next(d for d in stream.truth["decoys"] if d["type"] == "single_author_flood")
+    posts = _matching(stream, "word", flood["keyword"])
+    assert flood["authors"] == 1
+    assert len({p["did"] for p in posts}) == 1
+    assert len(posts) == flood["posts"] >= 20 * 14
+    assert all(_us(flood["onset"]) <= p["time_us"] < _us(flood["end"]) for p in posts)
+    burst_words = {b["keyword"] for b in stream.truth["bursts"]}
+    assert flood["keyword"] not in burst_words
+
+
+def test_stopword_surge_triples_the(stream: Stream) -> None:
+    surge = next(d for d in stream.truth["decoys"] if d["type"] == "stopword_surge")
+    onset, end = _us(surge["onset"]), _us(surge["end"])
+
+    def rate(inside: bool) -> float:
+        en = [
+            p["commit"]["record"]["text"].lower()
+            for p in stream.posts
+            if p["commit"]["record"].get("langs") == ["en"]
+            and (onset <= p["time_us"] < end) == inside
+        ]
+        words = [w for text in en for w in WORD.findall(text)]
+        return words.count("the") / len(words)
+
+    assert 2.2 < rate(True) / rate(False) < 4.0
+    assert surge["authors"] > 50
+
+
+def test_daily_rhythm_is_recorded_and_visible(stream: Stream) -> None:
+    rhythm = next(d for d in stream.truth["decoys"] if d["type"] == "daily_rhythm")
+    assert rhythm["keyword"] is None and rhythm["kind"] is None
+    assert rhythm["amplitude"] == 0.4 and rhythm["period_hours"] == 24
+    injected = {
+        p["commit"]["cid"]
+        for item in stream.truth["bursts"] + stream.truth["decoys"][:1]
+        for p in _matching(stream, item["kind"], item["keyword"])
+    }
+    hour = Counter(
+        (p["time_us"] - _us(stream.truth["start"])) // (60 * US_PER_MIN)
+        for p in stream.posts
+        if p["commit"]["cid"] not in injected
+    )
+    # 00:00 -> 03:00 UTC lies on the falling side of a 19:30 peak: about -20% by hour three.
+    assert 0.7 < hour[2] / hour[0] < 0.9
