@@ -9,7 +9,7 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.conftest import T0
-from trendlake.ingest.jetstream import Decoded
+from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import post_row
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
@@ -80,7 +80,7 @@ def test_sink_commits_its_cursor_with_the_rows_and_skips_replays(lake: Lake) -> 
     # Two full batches committed; the 7th post is only buffered, as after a crash.
     assert sink.stats.commits == 2
     landed_cursor = lake.transaction_version(POSTS, "app")
-    assert landed_cursor == _event(5).time_us
+    assert landed_cursor == _event(5).position
 
     resumed = LakeSink(lake, "app", batch_posts=3, batch_seconds=3600)
     assert resumed.resume_position() == landed_cursor

@@ -13,7 +13,8 @@ import orjson
 import zstandard
 
 from trendlake.errors import DecodeError, InputError
-from trendlake.ingest.jetstream import Decoded, decode_event
+from trendlake.ingest.events import Decoded
+from trendlake.ingest.jetstream import decode_event
 
 log = logging.getLogger(__name__)
 

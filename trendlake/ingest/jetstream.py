@@ -7,23 +7,13 @@ identity and account events, and other collections, are recognised and ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from trendlake.errors import DecodeError
+from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import POST_COLLECTION, delete_row, post_row
-from trendlake.models import DeleteRecord, PostRecord
 
 SOURCE = "jetstream"
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """One decoded event: what it is, its cursor position (time_us) and its row if any."""
-
-    kind: Literal["post", "delete", "other"]
-    time_us: int
-    row: PostRecord | DeleteRecord | None = None
 
 
 def decode_event(event: Any) -> Decoded:

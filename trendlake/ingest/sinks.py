@@ -14,7 +14,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from trendlake.ingest.jetstream import Decoded
+from trendlake.ingest.events import Decoded
 from trendlake.lake import Lake
 from trendlake.models import POST_DELETES, POSTS, TABLES, UTC_MICROS, DeleteRecord, PostRecord
 
@@ -69,17 +69,17 @@ class LakeSink:
 
     def add(self, event: Decoded) -> None:
         if event.kind == "post":
-            if self._is_landed(POSTS, event.time_us):
+            if self._is_landed(POSTS, event.position):
                 self.stats.already_landed += 1
             else:
                 self._posts.append(event.row)  # type: ignore[arg-type]
         elif event.kind == "delete":
-            if self._is_landed(POST_DELETES, event.time_us):
+            if self._is_landed(POST_DELETES, event.position):
                 self.stats.already_landed += 1
             else:
                 self._deletes.append(event.row)  # type: ignore[arg-type]
         self._position = (
-            event.time_us if self._position is None else max(self._position, event.time_us)
+            event.position if self._position is None else max(self._position, event.position)
         )
         due = time.monotonic() - self._last_flush >= self.batch_seconds
         if len(self._posts) >= self.batch_posts or (due and (self._posts or self._deletes)):
