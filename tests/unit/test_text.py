@@ -1,0 +1,396 @@
+"""Keyword extraction rules (trendlake.text): the contract every trend count depends on."""
+
+from __future__ import annotations
+
+import pytest
+
+from trendlake.text import (
+    KIND_DOMAIN,
+    KIND_HASHTAG,
+    KIND_PHRASE,
+    KIND_WORD,
+    KINDS,
+    domain_of,
+    extract_keywords,
+    normalize,
+    stopwords_for,
+)
+
+
+def _of_kind(pairs: list[tuple[str, str]], kind: str) -> list[str]:
+    return [keyword for keyword, k in pairs if k == kind]
+
+
+def words(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:
+    return _of_kind(extract_keywords(text, langs), KIND_WORD)
+
+
+def phrases(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:
+    return _of_kind(extract_keywords(text, langs), KIND_PHRASE)
+
+
+# --- normalization ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＡＢＣ", "abc"),  # fullwidth -> ASCII (NFKC)
+        ("Straße", "strasse"),  # casefold, not lower
+        ("ﬁnance", "finance"),  # ligature
+        ("𝐁𝐨𝐥𝐝", "bold"),  # math bold letters people use for emphasis
+        ("Ｔｏｋｙｏ！", "tokyo!"),
+        ("ｶﾞ", "ガ"),  # halfwidth kana + voiced mark compose: the slow NFKC path
+        ("Café", "café"),
+        ("ΣΊΣΥΦΟΣ", "σίσυφοσ"),
+    ],
+)
+def test_normalize_is_nfkc_then_casefold(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_agrees_with_unicodedata_on_mixed_text() -> None:
+    import unicodedata
+
+    text = "東京は雨！ ＡＢＣ… ｶﾞｷﾞ e\u0301 ¹²³ ㅋㅋ Ⅻ ｱｲ"
+    assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_normalized_spellings_count_as_one_keyword() -> None:
+    pairs = extract_keywords("ＦＯＯＴＢＡＬＬ football Football", ("en",))
+    assert pairs == [("football", KIND_WORD)]
+
+
+def test_strasse_word_is_casefolded() -> None:
+    assert words("Straße gesperrt", ("de",)) == ["strasse", "gesperrt"]
+
+
+# --- links and domains ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.NYTimes.com/x", "nytimes.com"),
+        ("http://example.org:8080/path?q=1", "example.org"),
+        ("https://m.youtube.com/watch?v=1", "youtube.com"),
+        ("HTTPS://User:pw@WWW.Example.COM:443/", "example.com"),
+        ("https://news.bbc.co.uk./a", "news.bbc.co.uk"),
+        ("https://bsky.app/profile/alice.bsky.social", "bsky.app"),
+        ("https://www.com/", "www.com"),  # never stripped down to a bare TLD
+    ],
+)
+def test_domain_of(url: str, expected: str) -> None:
+    assert domain_of(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "at://did:plc:abc/app.bsky.feed.post/1",
+        "mailto:bob@example.com",
+        "ftp://example.com/file",
+        "https://localhost/",
+        "http://192.168.0.1/admin",
+        "http://[::1]:8080/",
+        "https://",
+        "not a url",
+        "",
+    ],
+)
+def test_domain_of_rejects_non_http_and_junk(url: str) -> None:
+    assert domain_of(url) is None
+
+
+def test_urls_in_text_give_domains_and_no_words() -> None:
+    pairs = extract_keywords(
+        "Read https://www.NYTimes.com/2024/05/climate-report.html today", ("en",)
+    )
+    assert ("nytimes.com", KIND_DOMAIN) in pairs
+    link_words = {"nytimes", "com", "climate", "report", "html", "2024"}
+    assert not link_words & set(_of_kind(pairs, KIND_WORD))
+
+
+def test_bare_links_in_text_are_removed() -> None:
+    # Bluesky clients show link facets as host + truncated path, without the scheme.
+    pairs = extract_keywords(
+        "Wildfire update theguardian.com/world/2024/jun/... and www.Example.org", ("en",)
+    )
+    assert _of_kind(pairs, KIND_DOMAIN) == ["theguardian.com", "example.org"]
+    assert _of_kind(pairs, KIND_WORD) == ["wildfire", "update"]
+
+
+def test_a_full_stop_without_space_is_not_a_domain() -> None:
+    assert words("I totally agree.Nothing else matters") == ["totally", "agree", "matters"]
+
+
+def test_facet_links_and_text_urls_are_deduplicated() -> None:
+    pairs = extract_keywords(
+        "nytimes.com/2024/05/clim...",
+        ("en",),
+        links=["https://www.nytimes.com/2024/05/climate", "https://m.nytimes.com/x"],
+    )
+    assert pairs == [("nytimes.com", KIND_DOMAIN)]
+
+
+def test_url_in_parentheses_keeps_its_domain() -> None:
+    pairs = extract_keywords("(source: https://example.com/a)", ("en",))
+    assert _of_kind(pairs, KIND_DOMAIN) == ["example.com"]
+
+
+def test_email_addresses_are_removed() -> None:
+    pairs = extract_keywords("mail someone.else@example.com zorblax", ("en",))
+    assert pairs == [("mail", KIND_WORD), ("zorblax", KIND_WORD)]
+
+
+# --- mentions -------------------------------------------------------------------------------
+
+
+def test_mentions_are_removed() -> None:
+    pairs = extract_keywords("@alice.bsky.social @Bob thanks for the zorblax", ("en",))
+    assert pairs == [("zorblax", KIND_WORD)]
+
+
+def test_mention_breaks_phrase_adjacency() -> None:
+    assert phrases("zorblax @bob quintessa") == []
+
+
+# --- hashtags -------------------------------------------------------------------------------
+
+
+def test_hashtags_from_facets_and_text_are_united_and_deduplicated() -> None:
+    pairs = extract_keywords(
+        "Watching the #Eclipse with friends #Totality2024 #eclipse",
+        ("en",),
+        hashtags=["Eclipse", "SolarEclipse"],
+    )
+    assert _of_kind(pairs, KIND_HASHTAG) == ["#eclipse", "#solareclipse", "#totality2024"]
+
+
+def test_hashtag_text_is_not_also_a_word() -> None:
+    pairs = extract_keywords("#Eclipse tonight", ("en",))
+    assert ("eclipse", KIND_WORD) not in pairs
+    assert ("#eclipse", KIND_HASHTAG) in pairs
+
+
+def test_digit_only_tags_are_not_hashtags() -> None:
+    pairs = extract_keywords("We're #1 again", ("en",), hashtags=["2024"])
+    assert _of_kind(pairs, KIND_HASHTAG) == []
+
+
+def test_hash_inside_a_word_is_not_a_hashtag() -> None:
+    pairs = extract_keywords("issue#42 and c#sharp", ("en",))
+    assert _of_kind(pairs, KIND_HASHTAG) == []
+
+
+def test_facet_tags_are_normalized_and_may_carry_a_hash() -> None:
+    pairs = extract_keywords("", (), hashtags=["ＢｌｕｅＳｋｙ", "#Art", " "])
+    assert pairs == [("#bluesky", KIND_HASHTAG), ("#art", KIND_HASHTAG)]
+
+
+def test_japanese_hashtag() -> None:
+    pairs = extract_keywords("#ポケモン 最高", ("ja",))
+    assert _of_kind(pairs, KIND_HASHTAG) == ["#ポケモン"]
+    assert "ポケモン" not in _of_kind(pairs, KIND_WORD)
+
+
+# --- stopwords ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kept"),
+    [
+        ("en", "the quick brown fox and the lazy dog", ["quick", "brown", "fox", "lazy", "dog"]),
+        ("pt", "eu não sei porque você está aqui hoje zorblax", ["zorblax"]),
+        ("pt-BR", "isso não é o governo zorblax", ["governo", "zorblax"]),
+        ("de", "ich habe das nicht gewusst zorblax", ["gewusst", "zorblax"]),
+        ("es", "pero también tenemos que hablar zorblax", ["hablar", "zorblax"]),
+        ("fr", "nous avons aussi été dans zorblax", ["zorblax"]),
+    ],
+)
+def test_stopwords_of_the_post_language_are_dropped(lang: str, text: str, kept: list[str]) -> None:
+    assert words(text, (lang,)) == kept
+
+
+def test_stopwords_are_per_language() -> None:
+    # "nicht" is only a stopword when the post is German.
+    assert words("nicht zorblax", ("fr",)) == ["nicht", "zorblax"]
+    assert words("nicht zorblax", ("de",)) == ["zorblax"]
+
+
+def test_english_stopwords_apply_to_every_language() -> None:
+    assert words("através the zorblax", ("pt",)) == ["zorblax"]
+    assert words("the zorblax", ()) == ["zorblax"]
+
+
+def test_japanese_and_korean_stopwords_apply() -> None:
+    assert "その他" not in words("その他", ("ja",))
+    assert words("우리 방탄소년단", ("ko",)) == ["방탄소년단"]
+    assert words("우리 방탄소년단", ("en",)) == ["우리", "방탄소년단"]
+
+
+def test_stopwords_for_is_cached_normalized_and_always_english() -> None:
+    pt = stopwords_for(["pt-BR"])
+    assert stopwords_for(("pt-BR",)) is pt
+    assert {"não", "the", "don't"} <= pt
+    assert stopwords_for("de") == stopwords_for(["de"])  # a lone string is one language
+    assert stopwords_for(["xx-unknown"]) == stopwords_for([])
+    assert all(word == normalize(word) for word in stopwords_for(["de", "ja", "ko", "fr"]))
+
+
+# --- words: length, numbers, emoji, apostrophes -----------------------------------------------
+
+
+def test_minimum_word_length_is_three_for_alphabetic_scripts() -> None:
+    assert words("ox zorb ab xyz", ()) == ["zorb", "xyz"]
+    assert words("да мир путин", ("en",)) == ["мир", "путин"]
+
+
+def test_overlong_tokens_are_dropped() -> None:
+    assert words("a" * 41 + " zorblax") == ["zorblax"]
+
+
+def test_numbers_are_not_keywords_but_alphanumerics_are() -> None:
+    assert words("2024 1,000 3.14 ٢٠٢٤ covid19 ps5 zorblax") == ["covid19", "ps5", "zorblax"]
+
+
+def test_hyphenated_number_is_split_off() -> None:
+    assert words("covid-19 vaccine") == ["covid", "vaccine"]
+
+
+def test_emoji_and_symbols_are_not_keywords() -> None:
+    pairs = extract_keywords("🔥🔥 zorblax ❤️ © ™ → 🇧🇷 👍🏽", ("en",))
+    assert pairs == [("zorblax", KIND_WORD)]
+
+
+def test_apostrophes() -> None:
+    assert words("don't can’t won't") == []  # contractions are stopwords as written
+    assert words("Trump’s plan", ("en",)) == ["trump", "plan"]
+    assert words("l'homme d’affaires aujourd'hui", ("fr",)) == ["homme", "affaires"]
+    assert words("rock'n'roll") == ["rock'n'roll"]
+
+
+def test_combining_marks_stay_inside_words() -> None:
+    assert words("नमस्ते दुनिया", ("hi",)) == ["नमस्ते", "दुनिया"]
+
+
+# --- CJK ------------------------------------------------------------------------------------
+
+
+def test_japanese_yields_han_bigrams_and_katakana_words() -> None:
+    text = "今日は東京タワーでポケモンのイベントがありました！"
+    found = words(text, ("ja",))
+    assert {"今日", "東京", "タワー", "ポケモン", "イベント"} <= set(found)
+    hiragana_only = [w for w in found if all("\u3041" <= c <= "\u309f" for c in w)]
+    assert hiragana_only == []  # "ありました" gives nothing
+    assert all(len(w) <= 5 for w in found)  # never one giant token
+    assert "ン新" not in words("ポケモン新作", ("ja",))  # Katakana is never in a bigram
+
+
+def test_lone_han_and_long_vowel_mark_give_nothing() -> None:
+    assert words("雨", ("ja",)) == []
+    assert words("ーー ひらがなだけ", ("ja",)) == []
+
+
+def test_chinese_han_bigrams() -> None:
+    assert words("天气很好", ("zh",)) == ["天气", "气很", "很好"]
+
+
+def test_cjk_gives_no_phrases() -> None:
+    assert phrases("東京 大阪 名古屋", ("ja",)) == []
+
+
+def test_latin_next_to_han_splits() -> None:
+    assert words("iPhone新作", ("ja",)) == ["iphone", "新作"]
+
+
+def test_korean_particles_are_stripped() -> None:
+    assert words("한국에서 방탄소년단이 콘서트를 했다", ("ko",)) == [
+        "한국",
+        "방탄소년단",
+        "콘서트",
+        "했다",
+    ]
+
+
+def test_korean_particle_strip_keeps_two_characters() -> None:
+    # "사이" ends like the particle 이, but stripping would leave one character.
+    assert words("사이 나라의", ("ko",)) == ["사이", "나라"]
+
+
+def test_korean_two_character_words_and_jamo_laughter() -> None:
+    assert words("정말 ㅋㅋㅋ ㅠㅠ 노래", ("ko",)) == ["정말", "노래"]
+
+
+def test_korean_gives_phrases() -> None:
+    assert phrases("방탄소년단 콘서트", ("ko",)) == ["방탄소년단 콘서트"]
+
+
+# --- phrases ---------------------------------------------------------------------------------
+
+
+def test_adjacent_kept_words_form_phrases() -> None:
+    pairs = extract_keywords("Taylor Swift concert tickets", ("en",))
+    assert _of_kind(pairs, KIND_PHRASE) == [
+        "taylor swift",
+        "swift concert",
+        "concert tickets",
+    ]
+
+
+@pytest.mark.parametrize("gap", [".", ",", "!", "?", " - ", " 🔥 ", " the ", " 42 ", " #tag "])
+def test_punctuation_emoji_stopwords_and_numbers_break_adjacency(gap: str) -> None:
+    assert phrases(f"zorblax{gap}quintessa") == []
+
+
+def test_url_breaks_adjacency() -> None:
+    assert phrases("zorblax https://example.com quintessa") == []
+
+
+def test_repeated_word_is_not_a_phrase() -> None:
+    assert phrases("zorblax zorblax") == []
+    assert phrases("zorblax zorblax quintessa") == ["zorblax quintessa"]
+
+
+# --- counting once, empties, output shape ------------------------------------------------------
+
+
+def test_a_post_counts_once_per_keyword() -> None:
+    pairs = extract_keywords("zorblax zorblax. Zorblax! ZORBLAX zorblax quintessa", ("en",))
+    assert pairs.count(("zorblax", KIND_WORD)) == 1
+    assert len(pairs) == len(set(pairs))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "🔥🔥🔥", "the and of", "...!!!"])
+def test_nothing_to_count(text: str) -> None:
+    assert extract_keywords(text, ("en",)) == []
+
+
+def test_output_order_is_hashtags_domains_words_phrases() -> None:
+    pairs = extract_keywords(
+        "zorblax quintessa https://example.com #tagged",
+        ("en",),
+        hashtags=["fromfacet"],
+        links=["https://other.org/x"],
+    )
+    assert pairs == [
+        ("#fromfacet", KIND_HASHTAG),
+        ("#tagged", KIND_HASHTAG),
+        ("other.org", KIND_DOMAIN),
+        ("example.com", KIND_DOMAIN),
+        ("zorblax", KIND_WORD),
+        ("quintessa", KIND_WORD),
+        ("zorblax quintessa", KIND_PHRASE),
+    ]
+
+
+def test_kinds_are_only_the_four() -> None:
+    text = "Ｈｅｌｌｏ #World https://x.com/a @bob 東京タワー 한국에서 covid19 rock music!"
+    pairs = extract_keywords(text, ["en", "ja", "ko"], ["Tag"], ["https://bsky.app/x"])
+    assert pairs
+    assert {kind for _, kind in pairs} <= set(KINDS)
+    assert {kind for _, kind in pairs} == set(KINDS)
+
+
+def test_langs_may_be_a_list() -> None:
+    assert extract_keywords("nicht zorblax", ["de"]) == [("zorblax", KIND_WORD)]

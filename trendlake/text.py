@@ -1,0 +1,461 @@
+"""Keyword extraction for one post: the hot path of the pipeline.
+
+`extract_keywords` turns a post's text (plus its facet hashtags and links) into the unique
+``(keyword, kind)`` pairs that the trend counters count. A post counts at most once per
+keyword, so each pair appears at most once. These rules are the project's contract; every
+downstream count depends on them.
+
+1. Normalization. Text is NFKC-normalized, then ``casefold()``-ed (``ＡＢＣ`` -> ``abc``,
+   ``Straße`` -> ``strasse``, ``𝐁𝐨𝐥𝐝`` -> ``bold``). The typographic apostrophe ``’`` is
+   read as ``'``. Stopwords and facet tags go through the same `normalize`.
+2. Links. ``http(s)://...`` URLs and bare links (``www.x.y...``; ``host.tld/path``, which
+   is how Bluesky clients shorten link text; ``host.tld`` for a short list of common TLDs
+   such as com/org/net/io/social/uk/de/jp/br) are removed from the text before words are
+   tokenized. The domain of each such link and of each facet link is a ``domain`` keyword,
+   see `domain_of`: lowercase host, one leading ``www.`` or ``m.`` stripped, no port, no
+   user info; IP addresses and non-http(s) URIs give no domain. ``bsky.app`` is kept: it
+   is a real domain. E-mail addresses are removed and give nothing.
+3. Mentions (``@someone``, ``@handle.bsky.social``) are removed; they are not keywords.
+4. Hashtags. The union of the facet tags and the in-text ``#tags`` (``#`` not preceded by a
+   word character, followed by word characters) gives ``"#" + normalize(tag)`` of kind
+   ``hashtag``. A tag made only of digits (``#1``) is not a hashtag. An in-text ``#tag``
+   is removed from the word stream: ``#Eclipse`` counts as ``#eclipse``, not as ``eclipse``.
+5. Words are maximal runs of Unicode letters and digits (combining marks included, so
+   Devanagari or Arabic words stay whole); every other character separates words.
+   Apostrophes inside a word: a trailing ``'s`` is dropped (``trump's`` -> ``trump``); a
+   French/Italian elided article or pronoun is dropped (``l'homme`` -> ``homme``,
+   ``dell'anno`` -> ``anno``); any other apostrophe is kept (``don't``, ``aujourd'hui``),
+   which is the form the stopword lists use. A word is dropped when it is:
+   - a stopword: the stopwords-iso lists of the post's languages (primary subtag, so
+     ``pt-BR`` -> ``pt``) plus English always, since English is mixed into every language
+     on Bluesky;
+   - shorter than 3 characters, except that a token containing a Hangul syllable needs
+     only 2 (Korean words are short);
+   - longer than 40 characters (hashes, base64, unsegmented scripts such as Thai);
+   - made only of digits: numbers are not keywords (``2024``, ``1,000`` -> nothing), but a
+     token mixing letters and digits is a word (``covid19``, ``ps5``; ``covid-19`` is the
+     word ``covid`` then the number ``19``);
+   - made only of Hangul jamo (``ㅋㅋㅋ``, ``ㅠㅠ``): those are emoticons.
+   Emoji and symbols are never keywords: they are not letters or digits, so they only
+   separate words (and break phrases, rule 7).
+6. CJK. Han, Hiragana and Katakana have no spaces, so such a run never becomes one token.
+   Each Katakana run of length >= 2 is a word (loanwords: ``ポケモン``). The rest of the
+   run (Han and Hiragana) gives its character bigrams that contain at least one Han
+   character; Hiragana-only bigrams are grammar noise and dropped, and a lone Han character
+   gives nothing. Korean is space-separated: a Hangul word loses one trailing particle
+   (은 는 이 가 을 를 에 의 도 로 으로 와 과 에서 에게 한테 까지 부터 만) when at least 2
+   characters remain (``한국에서`` -> ``한국``; the rule is naive: ``고양이`` -> ``고양``).
+   Stopwords apply to all of these tokens.
+7. Phrases are two kept word tokens next to each other in the text, joined by one space,
+   kind ``phrase``. Only whitespace may separate them: punctuation, emoji, a removed
+   URL/mention/hashtag or a dropped token (stopword, number, short word) between them
+   breaks adjacency. CJK runs give no phrases; Korean, being space-separated, does. A word
+   repeated (``yes yes``) is not a phrase.
+8. Output order: hashtags, then domains, then words, then phrases; each deduplicated in
+   first-seen order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import stopwordsiso
+
+__all__ = [
+    "KINDS",
+    "KIND_DOMAIN",
+    "KIND_HASHTAG",
+    "KIND_PHRASE",
+    "KIND_WORD",
+    "domain_of",
+    "extract_keywords",
+    "normalize",
+    "stopwords_for",
+]
+
+KIND_WORD = "word"
+KIND_PHRASE = "phrase"
+KIND_HASHTAG = "hashtag"
+KIND_DOMAIN = "domain"
+KINDS = (KIND_WORD, KIND_PHRASE, KIND_HASHTAG, KIND_DOMAIN)
+
+MIN_WORD_LEN = 3
+MIN_HANGUL_WORD_LEN = 2
+MAX_WORD_LEN = 40
+# Always-on stopword language: English is mixed into posts of every language on Bluesky.
+BASE_STOPWORD_LANG = "en"
+
+
+# --- character classes ---------------------------------------------------------------------
+
+# Scripts written without spaces that rule 6 segments itself. They are excluded from the
+# word class so that "iphone新作" splits into "iphone" and "新作".
+_HAN_CHARS = (
+    "\u3005-\u3007\u303b"  # 々 〆 〇 〻: iteration/closing marks behave like Han
+    "\u30f5\u30f6"  # ヵ ヶ: Katakana in form, but counters inside Han words ("三ヶ月")
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0003134f"  # extensions B..H
+)
+_HIRAGANA_FIRST, _HIRAGANA_LAST = "\u3041", "\u309f"
+_HIRAGANA_CHARS = f"{_HIRAGANA_FIRST}-{_HIRAGANA_LAST}"
+# Not the ・ middle dot (punctuation) nor ヵ ヶ (above); the ー long-vowel mark (30fc) only
+# lengthens a preceding letter, so it cannot start a word.
+_KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
+_KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
+_CJK_CHARS = _HAN_CHARS + _HIRAGANA_CHARS + _KATAKANA_CHARS
+
+
+_HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"  # precomposed syllables
+# Jamo: NFKC turns the compatibility jamo people type (ㅋ ㅠ) into these conjoining ones.
+_JAMO_FIRST, _JAMO_LAST = "\u1100", "\u11ff"
+
+
+def _class_body(codepoints: Iterable[int]) -> str:
+    """Regex character-class body (no brackets) for ascending code points, as ranges."""
+    ranges: list[tuple[int, int]] = []
+    for cp in codepoints:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return "".join(
+        re.escape(chr(first)) + ("-" + re.escape(chr(last)) if last > first else "")
+        for first, last in ranges
+    )
+
+
+def _is_mark(cp: int) -> bool:
+    # Variation selectors are marks too, but they follow emoji, not letters.
+    return unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me") and not 0xFE00 <= cp <= 0xFE0F
+
+
+# Combining marks, which `re`'s \w leaves out: without them Devanagari "हिन्दी" would split
+# at every vowel sign. ZWNJ/ZWJ join letters inside Persian and Indic words. BMP only:
+# marks beyond it belong to historic scripts, and a class with astral ranges is several
+# times slower to test, which `re` does at the end of every word.
+_MARKS = _class_body(cp for cp in range(0x10000) if _is_mark(cp)) + "\u200c\u200d"
+# Starters of the BMP that NFKC changes on their own (fullwidth forms, "…", NBSP, "²", ...).
+# Astral ones (math bold letters) are rare enough for the slow path, and would slow the class.
+_COMPAT_MAP = {
+    char: nfkc
+    for char, nfkc in (
+        (chr(cp), unicodedata.normalize("NFKC", chr(cp)))
+        for cp in range(0xA0, 0x10000)
+        if not 0xD800 <= cp <= 0xDFFF and not unicodedata.combining(chr(cp))
+    )
+    if nfkc != char
+}
+_COMPAT_RE = re.compile(f"[{_class_body(sorted(map(ord, _COMPAT_MAP)))}]")
+_LETTER = rf"[^\W_{_CJK_CHARS}]"
+# Letters with combining marks inside; possessive so a failed try never backtracks.
+_WORD_RUN = rf"{_LETTER}++(?:[{_MARKS}]++{_LETTER}*+)*+"
+
+# Bare domains without a path must end in one of these TLDs: a wider net would catch
+# sentences missing the space after a full stop ("agree.it is").
+_BARE_TLDS = (
+    "com|org|net|edu|gov|io|co|app|dev|social|xyz|info|news|blog|tv|ai|ly|gg|"
+    "uk|de|fr|jp|br|ca|au|eu|nl|ch|pl|ru|kr|cn|tw|nz|mx"
+)
+
+# One pass over the normalized text; each match also eats the whitespace before it, so the
+# search never restarts on a blank. Alternatives are tried in order. A plain word comes
+# first for speed, but only when no '.', '@', '+' or '-' glues it to more word characters;
+# then links, e-mails, mentions and hashtags get their chance before the word is matched
+# again unguarded. A URL runs to the next blank, but its host stops at the first character
+# a host cannot hold, so "(https://x.com)" gives "x.com". Groups: 1 host of a scheme URL,
+# 2 guarded word, 3 host of a bare link, 4 hashtag, 5 unguarded word, 6 CJK run. A match
+# with every group empty (mention, e-mail, punctuation, emoji) only breaks adjacency.
+_WORD = rf"{_WORD_RUN}(?:'{_WORD_RUN})*+"
+_TOKEN_RE = re.compile(
+    rf"""
+    \s*+(?:
+      https?://(?:[^\s/?\#@]*@)?([\w.-]*)\S*
+    | ({_WORD})(?![.@+-]\w)
+    | [\w.+-]++@[\w-]+(?:\.[\w-]+)+
+    | ( www\.[\w-]+(?:\.[\w-]+)+
+      | (?:[^\W_][\w-]*+\.)+(?:(?:{_BARE_TLDS})(?![\w-])|[a-z][a-z0-9-]*+(?=/))
+      )(?::\d+)?(?:[/?\#]\S*)?
+    | @(?<!\w@)[\w.-]+
+    | \#(?<!\w\#)(\d*+[^\W\d](?:\w|[{_MARKS}])*+)
+    | ({_WORD})
+    | ([{_CJK_CHARS}]+)
+    | [^\w\s\#@]+ | [\#@_]
+    )
+    """,
+    re.VERBOSE,
+)
+
+# Inside a CJK run: Katakana words, and the Han/Hiragana segments between them.
+_CJK_SPLIT_RE = re.compile(
+    rf"([{_KATAKANA_LETTERS}][{_KATAKANA_CHARS}]++)|([{_HAN_CHARS}{_HIRAGANA_CHARS}]{{2,}}+)"
+)
+_JAMO_ONLY_RE = re.compile(rf"[{_JAMO_FIRST}-{_JAMO_LAST}]+")
+_URL_HOST_RE = re.compile(r"\s*https?://(?:[^\s/?#@]*@)?([^\s/?#:]*)", re.IGNORECASE)
+# Dot-separated labels; the TLD starts with a letter, which rejects IPv4 addresses.
+_HOST_RE = re.compile(r"(?:[\w-]+\.)+[^\W\d_][\w-]*[^\W_]")
+
+# Elided French/Italian articles and pronouns: "l'homme" is about "homme".
+# fmt: off
+_ELISIONS = frozenset((
+    "l", "d", "j", "c", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
+    "un", "all", "dall", "dell", "nell", "sull", "quell",
+))
+# fmt: on
+_KO_PARTICLES_2 = frozenset(("으로", "에서", "에게", "한테", "까지", "부터"))
+_KO_PARTICLES_1 = frozenset("은는이가을를에의도로와과만")
+
+
+# --- public helpers ---------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """NFKC then casefold: the one spelling every keyword and stopword is compared in."""
+    if text.isascii():
+        # NFKC is the identity on ASCII and casefold equals lower; isascii() is O(1).
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _nfkc(text)
+    return text.casefold()
+
+
+def _nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, fast when only a few characters change.
+
+    CPython's NFKC costs ~130 ns per character on CJK text, and Japanese posts nearly always
+    need it for one fullwidth "！". Replacing each compatibility character by its own NFKC
+    form keeps the text compatibility-equivalent; when the result is in NFKC form it is
+    therefore *the* NFKC form (the normal form is unique), otherwise we fall back.
+    """
+    text = _COMPAT_RE.sub(_compat_replacement, text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def _compat_replacement(match: re.Match[str]) -> str:
+    return _COMPAT_MAP[match.group()]
+
+
+def domain_of(url: str) -> str | None:
+    """Domain keyword of an http(s) URL, or None for other schemes and junk.
+
+    ``https://www.NYTimes.com:443/x`` -> ``nytimes.com``. The host is normalized like text;
+    one leading ``www.`` or ``m.`` is stripped when a dotted name remains. IP addresses are
+    not domains.
+    """
+    match = _URL_HOST_RE.match(url)
+    return _clean_host(match.group(1)) if match else None
+
+
+def stopwords_for(langs: Sequence[str]) -> frozenset[str]:
+    """Normalized stopwords of the given languages plus English (cached)."""
+    if isinstance(langs, str):  # a lone "en" would otherwise read as ("e", "n")
+        langs = (langs,)
+    return _stopwords_for_key(langs if isinstance(langs, tuple) else tuple(langs))
+
+
+# --- stopwords ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _stopwords_for_key(langs: tuple[str, ...]) -> frozenset[str]:
+    # Keyed by the raw tuple so the per-post lookup is one hash; languages are user-chosen
+    # strings, hence the bound.
+    primaries = {
+        lang.replace("_", "-").split("-", 1)[0].strip().lower()
+        for lang in langs
+        if isinstance(lang, str)
+    }
+    primaries.add(BASE_STOPWORD_LANG)
+    return _stopwords_for_primaries(frozenset(primaries))
+
+
+@lru_cache(maxsize=512)
+def _stopwords_for_primaries(primaries: frozenset[str]) -> frozenset[str]:
+    words: set[str] = set()
+    for lang in primaries:
+        if lang:
+            words.update(_normalized_stopwords(lang))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=128)
+def _normalized_stopwords(lang: str) -> frozenset[str]:
+    # Unknown languages give an empty set from stopwordsiso.
+    return frozenset(normalize(word).replace("’", "'") for word in stopwordsiso.stopwords(lang))
+
+
+# --- extraction -------------------------------------------------------------------------
+
+
+def extract_keywords(
+    text: str,
+    langs: Sequence[str] = (),
+    hashtags: Sequence[str] = (),
+    links: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """Unique (keyword, kind) pairs of one post, in first-seen order (rules in module doc)."""
+    # filter(None, ...): lake rows may hold null list items; they mean nothing.
+    tags = [tag for tag in map(_hashtag_of, filter(None, hashtags)) if tag]
+    domains = [domain for domain in map(domain_of, filter(None, links)) if domain]
+    words: list[str] = []
+    phrases: list[str] = []
+    if text and not text.isspace():
+        stop = stopwords_for(langs)
+        _scan(normalize(text).replace("’", "'"), stop, tags, domains, words, phrases)
+    pairs = _pairs(tags, KIND_HASHTAG)
+    pairs += _pairs(domains, KIND_DOMAIN)
+    pairs += _pairs(words, KIND_WORD)
+    pairs += _pairs(phrases, KIND_PHRASE)
+    return pairs
+
+
+def _pairs(keywords: list[str], kind: str) -> list[tuple[str, str]]:
+    # dict.fromkeys deduplicates in first-seen order.
+    return [(keyword, kind) for keyword in dict.fromkeys(keywords)] if keywords else []
+
+
+def _scan(
+    text: str,
+    stop: frozenset[str],
+    tags: list[str],
+    domains: list[str],
+    words: list[str],
+    phrases: list[str],
+) -> None:
+    """Tokenize normalized text into the four output lists (appends; dedup is the caller's)."""
+    prev: str | None = None  # last kept word while phrase adjacency holds
+    for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(text):
+        if word := word or unguarded_word:
+            # Inlined fast path: plain ASCII words are most tokens, and a call per token
+            # costs about a fifth of the whole extraction.
+            if word.isascii() and "'" not in word:
+                kept = (
+                    word
+                    if MIN_WORD_LEN <= len(word) <= MAX_WORD_LEN
+                    and word not in stop
+                    and not word.isdigit()
+                    else None
+                )
+            else:
+                kept = _keep_word(word, stop)
+            if kept:
+                words.append(kept)
+                if prev is not None and prev != kept:
+                    phrases.append(f"{prev} {kept}")
+            prev = kept
+            continue
+        prev = None
+        if cjk:
+            words.extend(_cjk_words(cjk, stop))
+        elif tag:  # the pattern already refuses digit-only tags
+            tags.append("#" + tag)
+        elif domain := _clean_host(url_host or bare_host):
+            domains.append(domain)
+
+
+def _keep_word(word: str, stop: frozenset[str]) -> str | None:
+    """The keyword a space-script token stands for, or None when rule 5 drops it."""
+    if "'" in word:
+        word = _strip_apostrophe(word)
+    if word.isascii():
+        n = len(word)
+        if n < MIN_WORD_LEN or n > MAX_WORD_LEN or word.isdigit() or word in stop:
+            return None
+        return word
+    return _keep_unicode_word(word, stop)
+
+
+def _strip_apostrophe(word: str) -> str:
+    head, _, tail = word.partition("'")
+    if head in _ELISIONS:
+        return tail
+    if word.endswith("'s"):
+        return word[:-2]
+    return word
+
+
+def _keep_unicode_word(word: str, stop: frozenset[str]) -> str | None:
+    if _HANGUL_FIRST <= word[-1] <= _HANGUL_LAST:
+        if word in stop:  # the list holds inflected forms too ("때문에")
+            return None
+        word = _strip_particle(word)
+    n = len(word)
+    if n < MIN_WORD_LEN and not (n == MIN_HANGUL_WORD_LEN and _has_hangul_syllable(word)):
+        return None
+    if n > MAX_WORD_LEN or word.isnumeric() or word in stop:
+        return None
+    if _JAMO_FIRST <= word[0] <= _JAMO_LAST and _JAMO_ONLY_RE.fullmatch(word):
+        return None
+    return word
+
+
+def _strip_particle(word: str) -> str:
+    """Drop one trailing Korean particle when at least two characters remain."""
+    if len(word) >= 4 and word[-2:] in _KO_PARTICLES_2:
+        return word[:-2]
+    if len(word) >= 3 and word[-1] in _KO_PARTICLES_1:
+        return word[:-1]
+    return word
+
+
+def _has_hangul_syllable(pair: str) -> bool:
+    # Only asked about two-character words, so no loop.
+    first, second = pair
+    return _HANGUL_FIRST <= first <= _HANGUL_LAST or _HANGUL_FIRST <= second <= _HANGUL_LAST
+
+
+def _cjk_words(run: str, stop: frozenset[str]) -> list[str]:
+    """Katakana words and Han-bearing bigrams of one Han/Hiragana/Katakana run (rule 6)."""
+    out: list[str] = []
+    for katakana, segment in _CJK_SPLIT_RE.findall(run):
+        if katakana:
+            if katakana not in stop:
+                out.append(katakana)
+        else:
+            _han_bigrams(segment, stop, out)
+    return out
+
+
+def _han_bigrams(segment: str, stop: frozenset[str], out: list[str]) -> None:
+    """Append the bigrams of a Han/Hiragana segment that are not both Hiragana.
+
+    A plain loop: measured faster than building every bigram in C (map/zip) and filtering,
+    and than a zero-width-lookahead regex, because most of the cost is per bigram anyway.
+    """
+    prev = segment[0]
+    prev_kana = _HIRAGANA_FIRST <= prev <= _HIRAGANA_LAST
+    for char in segment[1:]:
+        kana = _HIRAGANA_FIRST <= char <= _HIRAGANA_LAST
+        if not (kana and prev_kana):
+            bigram = prev + char
+            if bigram not in stop:
+                out.append(bigram)
+        prev, prev_kana = char, kana
+
+
+def _hashtag_of(tag: str) -> str | None:
+    """Keyword of a facet tag (given without '#', any case), None when not a hashtag."""
+    tag = normalize(tag).strip()
+    tag = tag.removeprefix("#")
+    if not tag or tag.isdigit():
+        return None
+    return "#" + tag
+
+
+def _clean_host(host: str) -> str | None:
+    """Rule 2 applied to a raw host: drop user info and port, lowercase, strip www./m."""
+    if not host:  # also the cheap exit for punctuation, mentions and e-mails in _scan
+        return None
+    host = host.rpartition("@")[2].partition(":")[0]
+    host = normalize(host).rstrip(".")
+    if len(host) > 253 or not _HOST_RE.fullmatch(host):
+        return None
+    for prefix in ("www.", "m."):
+        # Only one prefix, and never down to a bare TLD ("www.com" stays).
+        if host.startswith(prefix) and "." in host[len(prefix) :]:
+            return host[len(prefix) :]
+    return host
