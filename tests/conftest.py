@@ -60,7 +60,7 @@ def make_post(
         "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
         "did": did,
         "text": text,
-        "langs": langs or ["en"],
+        "langs": ["en"] if langs is None else langs,
         "hashtags": hashtags or [],
         "links": links or [],
         "event_time": moment,

@@ -42,14 +42,40 @@ class TrendState:
     announced_score: float
 
 
+PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word's surge
+DOMINANT_SHARE = 0.2
+
+
 def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
-    """The score rows that pass every alert threshold."""
-    return scores.filter(
+    """The score rows that pass every alert threshold, minus words their phrase explains."""
+    passing = scores.filter(
         (pl.col("zscore") >= rules.z_threshold)
         & (pl.col("unique_authors") >= rules.min_authors)
         & (pl.col("unique_authors") >= rules.min_ratio * pl.col("baseline"))
         & (pl.col("history_minutes") >= rules.min_history_minutes)
     )
+    return drop_phrase_parts(passing)
+
+
+def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:
+    """Drop a word whose surge is the surge of an eligible phrase containing it (same minute).
+
+    "grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors; one
+    alert for the phrase says it all.
+    """
+    phrases = (
+        rows.filter(pl.col("kind") == "phrase")
+        .select("minute", word=pl.col("keyword").str.split(" "), phrase_authors="unique_authors")
+        .explode("word")
+    )
+    covered = (
+        rows.filter(pl.col("kind") == "word")
+        .join(phrases, left_on=["minute", "keyword"], right_on=["minute", "word"])
+        .filter(pl.col("phrase_authors") >= PHRASE_COVER * pl.col("unique_authors"))
+        .select("minute", "keyword", "kind")
+        .unique()
+    )
+    return rows.join(covered, on=["minute", "keyword", "kind"], how="anti")
 
 
 def alert_id(keyword: str, kind: str, start: datetime) -> str:
@@ -111,5 +137,11 @@ def _alert(row: dict[str, object], identifier: str, status: str) -> dict[str, ob
         "baseline": row["baseline"],
         "zscore": row["zscore"],
         "score": row["score"],
+        "confidence": row["confidence"],
+        "langs": [
+            lang
+            for lang, share in zip(row["langs"], row["lang_shares"], strict=True)  # type: ignore[call-overload]
+            if share >= DOMINANT_SHARE
+        ],
         "status": status,
     }

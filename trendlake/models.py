@@ -109,7 +109,10 @@ TREND_SCORES_SCHEMA: Final = _schema(
     ("history_minutes", pa.int64(), False, "minutes of history behind the baseline"),
     ("zscore", pa.float64(), False, "(x - max(baseline, beta)) / (baseline_std + beta)"),
     ("velocity", pa.int64(), False, "unique_authors minus the previous minute's window"),
-    ("score", pa.float64(), False, "ranking score: zscore weighted by log2(1 + unique_authors)"),
+    ("score", pa.float64(), False, "ranking: z * log2(1 + authors) * (1 + growth share)"),
+    ("confidence", pa.float64(), False, "Phi(z) times the share of baseline history present"),
+    ("langs", _STR_LIST, False, "top languages of the window's posts, most frequent first"),
+    ("lang_shares", pa.list_(pa.float64()), False, "share of the window's posts per language"),
 )
 
 ALERTS_SCHEMA: Final = _schema(
@@ -125,6 +128,8 @@ ALERTS_SCHEMA: Final = _schema(
     ("baseline", pa.float64(), False, "expected unique_authors"),
     ("zscore", pa.float64(), False, "z-score of the window"),
     ("score", pa.float64(), False, "ranking score"),
+    ("confidence", pa.float64(), False, "Phi(z) times the share of baseline history present"),
+    ("langs", _STR_LIST, False, "dominant languages (share >= 20%), most frequent first"),
     ("status", pa.string(), False, "new (first alert of a trend) or escalating"),
 )
 

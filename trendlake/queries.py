@@ -15,8 +15,9 @@ from trendlake.timeutil import MINUTE, floor_minute
 
 ALERT_FIELDS = [
     "alert_id", "keyword", "kind", "window_start", "window_end", "count", "unique_authors",
-    "baseline", "zscore", "score", "status", "minute",
+    "baseline", "zscore", "score", "confidence", "langs", "status", "minute",
 ]  # fmt: skip
+LANGUAGE_SHARE = 0.3  # a keyword trends "in" a language when >= 30% of its posts are in it
 
 
 def latest_scored_minute(lake: Lake, at: datetime | None) -> datetime | None:
@@ -28,9 +29,12 @@ def latest_scored_minute(lake: Lake, at: datetime | None) -> datetime | None:
 
 
 def trends_at(
-    lake: Lake, at: datetime | None, *, top: int, kind: str | None = None
+    lake: Lake, at: datetime | None, *, top: int, kind: str | None = None, lang: str | None = None
 ) -> tuple[datetime | None, list[dict[str, Any]]]:
-    """The `top` keywords of one minute by score (only rising ones: z > 0)."""
+    """The `top` keywords of one minute by score (only rising ones: z > 0).
+
+    With `lang`, only keywords whose window has at least 30% of its posts in that language.
+    """
     minute = latest_scored_minute(lake, at)
     if minute is None:
         return None, []
@@ -39,6 +43,15 @@ def trends_at(
         if kind not in {"word", "phrase", "hashtag", "domain"}:
             raise InputError(f"unknown kind {kind!r}: use word, phrase, hashtag or domain")
         scores = scores.filter(pl.col("kind") == kind)
+    if lang is not None:
+        code = lang.split("-", 1)[0].lower()
+        scores = scores.with_row_index("_row")
+        matching = (
+            scores.select("_row", "langs", "lang_shares")
+            .explode("langs", "lang_shares")
+            .filter((pl.col("langs") == code) & (pl.col("lang_shares") >= LANGUAGE_SHARE))
+        )
+        scores = scores.join(matching.select("_row"), on="_row", how="semi").drop("_row")
     ranked = scores.sort(["score", "keyword"], descending=[True, False]).head(top)
     rows = ranked.with_row_index("rank", offset=1).to_dicts()
     return minute, rows

@@ -9,7 +9,11 @@ the posts up to that minute (no recursive state to carry or repair):
   whole network moves the expectation instead of making common words trend;
 - spread S = std(share) * sqrt(sum of posts(m)^2 over the window);
 - z = (x - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
-  keyword never seen before needs a few authors before it scores at all.
+  keyword never seen before needs a few authors before it scores at all;
+- velocity = x minus the previous minute's window; score = z * log2(1 + x) *
+  (1 + max(velocity, 0) / (1 + x)): significance, breadth and momentum ranked together;
+- confidence = Phi(z) (logistic approximation) * the share of the baseline history that
+  actually exists, so a score over a cold start reads as less certain.
 
 Cumulative sums and as-of joins give each window's history in one pass over the rows.
 """
@@ -102,10 +106,15 @@ def score_windows(
         prev=pl.col("unique_authors"),
     )
     rows = rows.join(previous, on=["minute", *_KEY], how="left").with_columns(
-        velocity=(pl.col("unique_authors") - pl.col("prev").fill_null(0)).cast(pl.Int64),
+        velocity=(pl.col("unique_authors") - pl.col("prev").fill_null(0)).cast(pl.Int64)
+    )
+    momentum = 1.0 + pl.col("velocity").clip(lower_bound=0) / (1.0 + x)
+    coverage = (pl.col("history_minutes") / baseline_minutes).clip(upper_bound=1.0)
+    rows = rows.with_columns(
         score=pl.when(pl.col("zscore") > 0)
-        .then(pl.col("zscore") * (1.0 + x).log(2))
+        .then(pl.col("zscore") * (1.0 + x).log(2) * momentum)
         .otherwise(pl.col("zscore")),
+        confidence=(coverage / (1.0 + (-1.702 * pl.col("zscore")).exp())).round(4),
     )
     return rows.select(
         "minute",
@@ -120,4 +129,7 @@ def score_windows(
         "zscore",
         "velocity",
         "score",
+        "confidence",
+        "langs",
+        "lang_shares",
     ).sort("minute", "kind", "keyword")

@@ -12,9 +12,19 @@ from trendlake.timeutil import MINUTE
 OCCURRENCE_SCHEMA = {
     "minute": pl.Datetime("us", "UTC"),
     "did": pl.String,
+    "lang": pl.String,
     "keyword": pl.String,
     "kind": pl.String,
 }
+TOP_LANGUAGES = 3
+UNDETERMINED = "und"
+
+
+def primary_language(langs: list[str] | None) -> str:
+    """A post's language for the mix: the primary subtag of its first declared language."""
+    if not langs:
+        return UNDETERMINED
+    return langs[0].split("-", 1)[0].strip().lower() or UNDETERMINED
 
 
 def dedup_posts(posts: pl.DataFrame) -> pl.DataFrame:
@@ -43,6 +53,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "did": posts["did"].gather(rows),
+            "lang": pl.Series([primary_language(v) for v in posts["langs"].to_list()]).gather(rows),
             "keyword": [keyword for found in per_post for keyword, _ in found],
             "kind": [kind for found in per_post for _, kind in found],
         },
@@ -94,7 +105,7 @@ def window_counts(
         on=["keyword", "kind"],
         how="semi",
     )
-    per_minute = screened.group_by("keyword", "kind", "minute", "did").agg(posts=pl.len())
+    per_minute = screened.group_by("keyword", "kind", "minute", "did", "lang").agg(posts=pl.len())
     spread = (
         per_minute.with_columns(offset=pl.int_ranges(0, window_minutes))
         .explode("offset")
@@ -110,7 +121,25 @@ def window_counts(
         .filter(pl.col("unique_authors") >= min_authors)
         .rename({"target": "minute"})
     )
+    windows = windows.join(
+        _language_mix(spread).rename({"target": "minute"}), on=["minute", "keyword", "kind"]
+    )
     return windows.with_columns(
         window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
         window_end=pl.col("minute") + MINUTE,
     ).sort("minute", "kind", "keyword")
+
+
+def _language_mix(spread: pl.DataFrame) -> pl.DataFrame:
+    """Per window: the top languages of its posts and their shares (ties broken by code)."""
+    window = ["target", "keyword", "kind"]
+    by_lang = spread.group_by(*window, "lang").agg(n=pl.col("posts").sum())
+    return (
+        by_lang.with_columns(share=pl.col("n") / pl.col("n").sum().over(window))
+        .sort(["n", "lang"], descending=[True, False])
+        .group_by(window, maintain_order=True)
+        .agg(
+            langs=pl.col("lang").head(TOP_LANGUAGES),
+            lang_shares=pl.col("share").head(TOP_LANGUAGES).round(4),
+        )
+    )

@@ -101,6 +101,8 @@ def _window(minute: int, authors: int, keyword: str = "zorblax") -> dict[str, ob
         "unique_authors": authors,
         "window_start": T0 + (minute - 9) * M,
         "window_end": T0 + (minute + 1) * M,
+        "langs": ["en", "ja"],
+        "lang_shares": [0.75, 0.25],
     }
 
 
@@ -176,6 +178,7 @@ def _scored(
         "history_minutes": history,
         "zscore": z,
         "velocity": 1,
+        "confidence": 0.9,
         "score": score,
     }
 
@@ -245,3 +248,31 @@ def test_minute_volume_counts_distinct_posts_authors_keywords() -> None:
         2,
         3,
     )  # zorblax, quibble, the phrase
+
+
+def test_language_mix_and_dominant_languages() -> None:
+    posts = _posts(
+        [make_post("zorblax", did=f"did:plc:j{i}", langs=["ja"]) for i in range(6)]
+        + [make_post("zorblax", did=f"did:plc:e{i}", langs=["en-US"]) for i in range(3)]
+        + [make_post("zorblax", did="did:plc:x", langs=[])]
+    )
+    windows = window_counts(keyword_occurrences(posts), T0, T0 + M, window_minutes=5, min_authors=1)
+    row = windows.filter(pl.col("keyword") == "zorblax").row(0, named=True)
+    assert row["langs"] == ["ja", "en", "und"]
+    assert row["lang_shares"] == [0.6, 0.3, 0.1]
+    scored = _scored(1, 10)
+    scored.update(langs=row["langs"], lang_shares=row["lang_shares"])
+    (alert,) = announce(_frame([scored]), {}, RULES)
+    assert alert["langs"] == ["ja", "en"]  # und at 10% is not dominant
+
+
+def test_a_phrase_explains_its_words_surge() -> None:
+    rows = _frame(
+        [
+            _scored(5, 20, authors=20, keyword="grumpy noodle") | {"kind": "phrase"},
+            _scored(5, 20, authors=22, keyword="grumpy"),
+            _scored(5, 20, authors=60, keyword="noodle"),  # noodle trends beyond the phrase
+        ]
+    )
+    kept = eligible(rows, RULES).sort("keyword")["keyword"].to_list()
+    assert kept == ["grumpy noodle", "noodle"]

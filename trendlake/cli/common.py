@@ -74,6 +74,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def cell(value: Any) -> str:
+    """A table cell: lists read as comma-separated values."""
+    if isinstance(value, list):
+        return ",".join(str(plain(v)) for v in value)
+    return str(plain(value))
+
+
 def emit(rows: list[dict[str, Any]], columns: list[str], format: Listing, title: str) -> None:
     if format is Listing.json:
         for row in rows:
@@ -89,5 +96,5 @@ def emit(rows: list[dict[str, Any]], columns: list[str], format: Listing, title:
             justify="right" if rows and isinstance(rows[0].get(column), int | float) else "left",
         )
     for row in rows:
-        table.add_row(*(str(plain(row.get(c))) for c in columns))
+        table.add_row(*(cell(row.get(c)) for c in columns))
     out.print(table)

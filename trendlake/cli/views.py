@@ -23,22 +23,18 @@ def trends(
     ] = None,
     top: Annotated[int, typer.Option(min=1, help="how many")] = 20,
     kind: Annotated[str | None, typer.Option(help="word, phrase, hashtag or domain")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="only trends in this language (e.g. ja, pt)")
+    ] = None,
     format: Annotated[Listing, typer.Option("--format")] = Listing.table,
 ) -> None:
     """The top trending keywords of one minute, ranked by score."""
     lake = Lake.from_settings(load_settings())
-    minute, rows = queries.trends_at(lake, time_option(at), top=top, kind=kind)
+    minute, rows = queries.trends_at(lake, time_option(at), top=top, kind=kind, lang=lang)
     columns = [
-        "rank",
-        "keyword",
-        "kind",
-        "unique_authors",
-        "count",
-        "baseline",
-        "zscore",
-        "velocity",
-        "score",
-    ]
+        "rank", "keyword", "kind", "unique_authors", "count", "baseline", "zscore",
+        "velocity", "score", "confidence", "langs",
+    ]  # fmt: skip
     title = (
         f"Trending at {iso(minute)} "
         f"(window {iso(rows[0]['window_start'])} .. {iso(rows[0]['window_end'])})"
