@@ -47,6 +47,9 @@ dagster: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+eval: $(STAMP)
+	$(BIN)/python benchmarks/eval_detection.py
+
 services-up: $(STAMP)
 	VENV=$(VENV) scripts/services/services up
 

@@ -93,6 +93,9 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
     ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
     ("posts", pa.int64(), False, "posts in the minute containing the keyword (once per post)"),
     ("authors", pa.int64(), False, "distinct authors of those posts"),
+    ("author_dids", _STR_LIST, False, "those authors, sorted (windows union them exactly)"),
+    ("langs", _STR_LIST, False, "languages of those posts, most frequent first"),
+    ("lang_posts", pa.list_(pa.int64()), False, "posts per language, in the order of langs"),
 )
 
 TREND_SCORES_SCHEMA: Final = _schema(

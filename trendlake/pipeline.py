@@ -23,6 +23,16 @@ from trendlake.timeutil import MINUTE, iso, minutes_between
 from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
 
 POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time"]
+WINDOW_COLUMNS = [
+    "minute",
+    "keyword",
+    "kind",
+    "posts",
+    "authors",
+    "author_dids",
+    "langs",
+    "lang_posts",
+]
 ALERT_LOOKBACK = timedelta(hours=24)
 Progress = Callable[[int], None]
 
@@ -94,9 +104,9 @@ def compute_scores(
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
         first = chunk.start - MINUTE  # one extra window for velocity
-        posts = _read_posts(lake, first - window + MINUTE, chunk.end)
+        counts = lake.read(KEYWORD_COUNTS, first - window + MINUTE, chunk.end, WINDOW_COLUMNS)
         windows = window_counts(
-            keyword_occurrences(posts), first, chunk.end, settings.window_minutes, _screen(settings)
+            counts, first, chunk.end, settings.window_minutes, _screen(settings)
         )
         history = lake.read(
             KEYWORD_COUNTS,

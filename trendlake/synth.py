@@ -18,7 +18,7 @@ import json
 import math
 import random
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -686,7 +686,15 @@ class _Stream:
 
     RING = 4096
 
-    def __init__(self, seed: int, plan: _Plan, pool: _Pool, start_us: int, ppm: int) -> None:
+    def __init__(
+        self,
+        seed: int,
+        plan: _Plan,
+        pool: _Pool,
+        start_us: int,
+        ppm: int,
+        lang_mix: tuple[tuple[str, float], ...] = LANG_MIX,
+    ) -> None:
         self.rng = random.Random(f"trendlake.synth:{seed}:stream")
         self.plan = plan
         self.pool = pool
@@ -700,7 +708,8 @@ class _Stream:
         self.counters = _Counters()
         self.counters.watch_hits = {b.text: 0 for b in plan.bursts if b.type == "common_word"}
         self.injections = [*plan.bursts, *([plan.flood] if plan.flood else [])]
-        self.lang_cum = tuple(accumulate(share for _, share in LANG_MIX))
+        self.lang_mix = lang_mix
+        self.lang_cum = tuple(accumulate(share for _, share in lang_mix))
         self.link_cum = tuple(accumulate(1.0 / (i + 1) for i in range(len(BACKGROUND_LINKS))))
         self.tag_cum = tuple(accumulate(1.0 / (i + 1) for i in range(len(BACKGROUND_TAGS))))
 
@@ -764,7 +773,7 @@ class _Stream:
         return self.pool.dids[i], self.pool.handles[i]
 
     def _lang(self) -> str:
-        return LANG_MIX[_pick(self.rng, self.lang_cum)][0]
+        return self.lang_mix[_pick(self.rng, self.lang_cum)][0]
 
     def _surging(self, minute: int) -> bool:
         surge = self.plan.surge
@@ -1160,20 +1169,24 @@ def generate(
     posts_per_minute: int = 300,
     start: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lang_mix: Mapping[str, float] | None = None,
 ) -> SynthSummary:
     """Write a synthetic Jetstream JSONL stream to `out` and its truth to `out`.truth.json.
 
     `out` is gzip-compressed if it ends in `.gz`, zstd if `.zst`, plain otherwise.
     `progress(done_minutes, total_minutes)` is called after each generated minute.
+    `lang_mix` (language -> weight, languages among LANG_MIX's) replaces the background
+    language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
     """
     _validate(hours, posts_per_minute)
+    mix = _validate_mix(lang_mix)
     out = Path(out)
     start_dt = _normalize_start(start)
     total = max(1, round(hours * 60))
     plan = _make_plan(seed, total, posts_per_minute)
     pool = _make_pool(seed, posts_per_minute, plan.reserved)
     _bind_authors(plan, pool, seed)
-    stream = _Stream(seed, plan, pool, _epoch_us(start_dt), posts_per_minute)
+    stream = _Stream(seed, plan, pool, _epoch_us(start_dt), posts_per_minute, mix)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _open_sink(out) as sink:
         for minute in range(total):
@@ -1193,3 +1206,17 @@ def generate(
         len(plan.bursts),
         n_decoys,
     )
+
+
+def _validate_mix(lang_mix: Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
+    if lang_mix is None:
+        return LANG_MIX
+    known = dict(LANG_MIX)
+    unknown = sorted(set(lang_mix) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown languages in lang_mix: {', '.join(unknown)} (use {', '.join(known)})"
+        )
+    if not lang_mix or any(w < 0 for w in lang_mix.values()) or sum(lang_mix.values()) <= 0:
+        raise ValueError("lang_mix needs non-negative weights with a positive sum")
+    return tuple((lang, float(lang_mix[lang])) for lang in sorted(lang_mix))

@@ -62,12 +62,26 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
 
 
 def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
-    """Per (minute, keyword, kind): posts containing the keyword and their distinct authors."""
-    return (
-        occurrences.group_by("minute", "keyword", "kind")
-        .agg(posts=pl.len().cast(pl.Int64), authors=pl.col("did").n_unique().cast(pl.Int64))
-        .sort("minute", "kind", "keyword")
+    """Per (minute, keyword, kind): posts, distinct authors, the authors, the language mix.
+
+    The sorted author list is what lets any window count distinct authors exactly from this
+    table alone (no second pass over the posts); the language mix (post counts per language,
+    most frequent first) adds up across the minutes of a window the same way.
+    """
+    key = ["minute", "keyword", "kind"]
+    langs = (
+        occurrences.group_by(*key, "lang")
+        .agg(n=pl.len().cast(pl.Int64))
+        .sort(["n", "lang"], descending=[True, False])
+        .group_by(key, maintain_order=True)
+        .agg(langs=pl.col("lang"), lang_posts=pl.col("n"))
     )
+    counts = occurrences.group_by(key).agg(
+        posts=pl.len().cast(pl.Int64),
+        authors=pl.col("did").n_unique().cast(pl.Int64),
+        author_dids=pl.col("did").unique().sort(),
+    )
+    return counts.join(langs, on=key).sort("minute", "kind", "keyword")
 
 
 def minute_volume(posts: pl.DataFrame, occurrences: pl.DataFrame) -> pl.DataFrame:
@@ -87,7 +101,7 @@ def minute_volume(posts: pl.DataFrame, occurrences: pl.DataFrame) -> pl.DataFram
 
 
 def window_counts(
-    occurrences: pl.DataFrame,
+    counts: pl.DataFrame,
     first: datetime,
     end: datetime,
     window_minutes: int,
@@ -95,35 +109,36 @@ def window_counts(
 ) -> pl.DataFrame:
     """Sliding windows ending at each minute t in [first, end): count and exact distinct authors.
 
-    The window of minute t covers minutes (t - window, t]. `occurrences` must cover
-    [first - window + 1 min, end). Only keywords that can reach `min_authors` in some window
-    are expanded (a count screen first), which keeps this cheap at high volume.
+    `counts` are keyword_counts rows (minute_counts output) covering
+    [first - window + 1 min, end); the window of minute t covers minutes (t - window, t].
+    A count screen first: a keyword whose authors summed over the whole range stay below
+    `min_authors` cannot reach it in any window, so it is never expanded. Only the screened
+    rows are spread over the windows they belong to and their author lists unioned.
     """
-    totals = occurrences.group_by("keyword", "kind").agg(pl.col("did").n_unique().alias("n"))
-    screened = occurrences.join(
-        totals.filter(pl.col("n") >= min_authors).select("keyword", "kind"),
-        on=["keyword", "kind"],
-        how="semi",
+    key = ["keyword", "kind"]
+    totals = counts.group_by(key).agg(n=pl.col("authors").sum())
+    screened = counts.join(
+        totals.filter(pl.col("n") >= min_authors).select(key), on=key, how="semi"
     )
-    per_minute = screened.group_by("keyword", "kind", "minute", "did", "lang").agg(posts=pl.len())
     spread = (
-        per_minute.with_columns(offset=pl.int_ranges(0, window_minutes))
+        screened.select("minute", *key, "posts", "author_dids", "langs", "lang_posts")
+        .with_columns(offset=pl.int_ranges(0, window_minutes))
         .explode("offset")
         .with_columns(target=pl.col("minute") + pl.duration(minutes=pl.col("offset")))
         .filter((pl.col("target") >= first) & (pl.col("target") < end))
     )
     windows = (
-        spread.group_by("target", "keyword", "kind")
+        spread.group_by("target", *key)
         .agg(
             count=pl.col("posts").sum().cast(pl.Int64),
-            unique_authors=pl.col("did").n_unique().cast(pl.Int64),
+            unique_authors=pl.col("author_dids")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .n_unique()
+            .cast(pl.Int64),
         )
         .filter(pl.col("unique_authors") >= min_authors)
-        .rename({"target": "minute"})
     )
-    windows = windows.join(
-        _language_mix(spread).rename({"target": "minute"}), on=["minute", "keyword", "kind"]
-    )
+    windows = windows.join(_language_mix(spread), on=["target", *key]).rename({"target": "minute"})
     return windows.with_columns(
         window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
         window_end=pl.col("minute") + MINUTE,
@@ -133,7 +148,12 @@ def window_counts(
 def _language_mix(spread: pl.DataFrame) -> pl.DataFrame:
     """Per window: the top languages of its posts and their shares (ties broken by code)."""
     window = ["target", "keyword", "kind"]
-    by_lang = spread.group_by(*window, "lang").agg(n=pl.col("posts").sum())
+    by_lang = (
+        spread.select(*window, "langs", "lang_posts")
+        .explode("langs", "lang_posts")
+        .group_by(*window, lang="langs")
+        .agg(n=pl.col("lang_posts").sum())
+    )
     return (
         by_lang.with_columns(share=pl.col("n") / pl.col("n").sum().over(window))
         .sort(["n", "lang"], descending=[True, False])

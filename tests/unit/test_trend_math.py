@@ -50,7 +50,7 @@ def test_window_counts_distinct_authors_exactly_over_the_window() -> None:
         ]
     )
     windows = window_counts(
-        keyword_occurrences(posts), T0, T0 + 12 * M, window_minutes=3, min_authors=1
+        minute_counts(keyword_occurrences(posts)), T0, T0 + 12 * M, window_minutes=3, min_authors=1
     )
     by_minute = {
         r["minute"]: (r["count"], r["unique_authors"])
@@ -69,7 +69,9 @@ def test_window_screen_drops_keywords_that_cannot_reach_the_author_floor() -> No
         [make_post("zorblax", did=f"did:plc:{i}") for i in range(2)]
         + [make_post("quibble", did=f"did:plc:{i}") for i in range(5)]
     )
-    windows = window_counts(keyword_occurrences(posts), T0, T0 + M, window_minutes=5, min_authors=3)
+    windows = window_counts(
+        minute_counts(keyword_occurrences(posts)), T0, T0 + M, window_minutes=5, min_authors=3
+    )
     assert set(windows["keyword"]) == {"quibble"}
 
 
@@ -256,7 +258,9 @@ def test_language_mix_and_dominant_languages() -> None:
         + [make_post("zorblax", did=f"did:plc:e{i}", langs=["en-US"]) for i in range(3)]
         + [make_post("zorblax", did="did:plc:x", langs=[])]
     )
-    windows = window_counts(keyword_occurrences(posts), T0, T0 + M, window_minutes=5, min_authors=1)
+    windows = window_counts(
+        minute_counts(keyword_occurrences(posts)), T0, T0 + M, window_minutes=5, min_authors=1
+    )
     row = windows.filter(pl.col("keyword") == "zorblax").row(0, named=True)
     assert row["langs"] == ["ja", "en", "und"]
     assert row["lang_shares"] == [0.6, 0.3, 0.1]

@@ -1,0 +1,150 @@
+"""CPU per processed minute, live mode (one closed minute per run), with peak memory.
+
+Builds a lake with `window + 1` minutes of posts at a given rate (texts and languages
+sampled from a `trendlake synth` stream, new URIs and authors per copy) and 180 minutes of
+keyword_counts/minute_stats history (the window's counts shifted back in time), then times
+the three steps of the pipeline for the last minute. Each rate runs in its own process so
+its peak RSS is its own. Reference in the same run: the bare tokenizer over the same
+minute's posts (the floor any design must pay), so the ratio shows the pipeline's overhead.
+
+Run: `python benchmarks/bench_process.py [--rates 2500,250000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from trendlake import synth
+from trendlake.config import Settings
+from trendlake.ingest.files import read_jetstream_file
+from trendlake.ingest.sinks import rows_to_table
+from trendlake.lake import Lake
+from trendlake.models import KEYWORD_COUNTS, MINUTE_STATS, POSTS
+from trendlake.pipeline import MinuteRange, compute_alerts, compute_counts, compute_scores
+from trendlake.text import extract_keywords
+
+T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
+M = timedelta(minutes=1)
+
+
+def sample_posts(workdir: Path) -> list[dict[str, object]]:
+    stream = workdir / "sample.jsonl"
+    synth.generate(stream, hours=1.0, seed=5, posts_per_minute=2500)
+    return [e.row for e in read_jetstream_file(stream) if e.kind == "post"]  # type: ignore[misc]
+
+
+def build_lake(
+    lake: Lake, rows: list[dict[str, object]], rate: int, window: int, settings: Settings
+) -> None:
+    n = 0
+    for minute in range(window + 1):
+        batch = []
+        base = int((T0 + minute * M).timestamp() * 1_000_000)
+        for i in range(rate):
+            row = dict(rows[n % len(rows)])
+            copy = n // len(rows)
+            row["did"] = f"{row['did']}-{copy}" if copy else row["did"]
+            row["rkey"] = f"b{n:012d}"
+            row["uri"] = f"at://{row['did']}/app.bsky.feed.post/{row['rkey']}"
+            row["event_time"] = base + i * (60_000_000 // rate)
+            batch.append(row)
+            n += 1
+        lake.append(POSTS, rows_to_table(batch, POSTS))  # type: ignore[arg-type]
+    # Counts for the window's minutes, then copies of them as 180 minutes of history.
+    compute_counts(lake, MinuteRange(T0, T0 + window * M), settings)
+    counts = lake.read(KEYWORD_COUNTS)
+    volume = lake.read(MINUTE_STATS)
+    for back in range(1, settings.baseline_minutes // window + 1):
+        shift = pl.duration(minutes=back * window)
+        for frame, name in ((counts, KEYWORD_COUNTS), (volume, MINUTE_STATS)):
+            shifted = frame.with_columns(minute=pl.col("minute") - shift)
+            shifted = shifted.with_columns(date=pl.col("minute").dt.date())
+            start = T0 - back * window * M
+            lake.replace_range(name, shifted.to_arrow(), start, start + window * M)
+
+
+def measure(rate: int, workdir: Path) -> dict[str, float]:
+    settings = Settings(lake_uri=str(workdir / "lake"))
+    lake = Lake(settings.lake_uri)
+    rows = sample_posts(workdir)
+    build_lake(lake, rows, rate, settings.window_minutes, settings)
+    last = MinuteRange(T0 + settings.window_minutes * M, T0 + (settings.window_minutes + 1) * M)
+    figures: dict[str, float] = {"rate": rate}
+    for name, step in (
+        ("counts", compute_counts),
+        ("scores", compute_scores),
+        ("alerts", compute_alerts),
+    ):
+        cpu, wall = time.process_time(), time.perf_counter()
+        step(lake, last, settings)
+        figures[f"{name}_cpu"] = time.process_time() - cpu
+        figures[f"{name}_wall"] = time.perf_counter() - wall
+    posts = lake.read(POSTS, last.start, last.end, ["text", "langs", "hashtags", "links"])
+    cpu = time.process_time()
+    for text, langs, tags, links in posts.iter_rows():
+        extract_keywords(text or "", langs or (), tags or (), links or ())
+    figures["tokenize_cpu"] = time.process_time() - cpu
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="2500,250000", help="posts per minute, comma-separated")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        with tempfile.TemporaryDirectory(prefix="trendlake-bench-") as tmp:
+            print(json.dumps(measure(args.child, Path(tmp))))
+        return 0
+    console = Console(width=150)
+    table = Table(
+        title="CPU per processed minute (live mode: one closed minute per run)",
+        title_justify="left",
+    )
+    for column in (
+        "posts/min",
+        "counts",
+        "scores",
+        "alerts",
+        "total CPU",
+        "tokenizer alone",
+        "ratio",
+        "peak RSS",
+    ):
+        table.add_column(column, justify="right")
+    for rate in (int(r) for r in args.rates.split(",")):
+        console.print(f"measuring {rate} posts/min ...")
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(rate)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        f = json.loads(out.stdout.strip().splitlines()[-1])
+        total = f["counts_cpu"] + f["scores_cpu"] + f["alerts_cpu"]
+        table.add_row(
+            f"{rate:,}", f"{f['counts_cpu']:.2f}s", f"{f['scores_cpu']:.2f}s",
+            f"{f['alerts_cpu']:.2f}s",
+            f"{total:.2f}s", f"{f['tokenize_cpu']:.2f}s", f"{total / f['tokenize_cpu']:.1f}x",
+            f"{f['peak_rss_mb']:.0f} MB",
+        )  # fmt: skip
+    console.print(table)
+    console.print("targets (issue 5): <= 0.5 s at 2,500 posts/min, <= 5 s at 250,000 posts/min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""Detection quality: trendlake against two baselines on synthetic streams with ground truth.
+
+Each scenario is a `trendlake synth` stream (seed, language mix; bursts alternate step and
+ramp shapes, new words, common words, hashtags, phrases and domains; decoys: one author
+flooding a word, a stopword surge, the daily rhythm). It is landed and run through the real
+pipeline (the functions the Dagster assets call). The baselines read the same keyword_counts:
+
+- top-K: the hashtag trackers' method: alert when a keyword enters the top 10 by posts in
+  the last 10 minutes;
+- ratio: posts in the last hour over the previous 24 hours' hourly rate >= 3, with at least
+  10 posts in the hour (new keywords: ratio infinite, count threshold only).
+
+Metrics per method: recall within 3 minutes of onset (bursts of >= 15 distinct authors),
+median and p95 detection latency (event time: alert window end - onset), precision (alerts
+that name an injected burst / all alerts), false alerts per hour, decoys suppressed, F1.
+Run: `make eval` (or `python benchmarks/eval_detection.py --quick`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from trendlake import synth
+from trendlake.config import Settings
+from trendlake.evaluation import load_truth
+from trendlake.ingest.runner import ingest_file
+from trendlake.lake import Lake
+from trendlake.models import ALERTS, KEYWORD_COUNTS
+from trendlake.pipeline import MinuteRange, run_all
+from trendlake.timeutil import floor_minute, parse_iso
+
+COOLDOWN = timedelta(minutes=60)
+RECALL_WITHIN = timedelta(minutes=3)
+MATCH_SLACK = timedelta(minutes=10)
+JA_HEAVY = {"ja": 50, "en": 25, "ko": 10, "zh": 5, "pt": 10}
+PT_HEAVY = {"pt": 45, "en": 30, "es": 10, "de": 5, "fr": 5, "it": 5}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    seed: int
+    hours: float
+    posts_per_minute: int
+    lang_mix: dict[str, float] | None = None
+
+
+@dataclass
+class Score:
+    bursts: int = 0
+    recalled: int = 0  # within 3 minutes of onset
+    detected: int = 0  # at all (onset .. end + slack)
+    latencies: list[float] | None = None
+    alerts: int = 0
+    true_alerts: int = 0
+    hours: float = 0.0
+    decoys: int = 0
+    decoys_alerted: int = 0
+
+    def add(self, other: Score) -> None:
+        for name in (
+            "bursts",
+            "recalled",
+            "detected",
+            "alerts",
+            "true_alerts",
+            "decoys",
+            "decoys_alerted",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.hours += other.hours
+        self.latencies = (self.latencies or []) + (other.latencies or [])
+
+    @property
+    def precision(self) -> float:
+        return self.true_alerts / self.alerts if self.alerts else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.detected / self.bursts if self.bursts else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def first_alerts(alerts: pl.DataFrame) -> list[tuple[str, str, datetime]]:
+    """(keyword, kind, detection time) of each announced trend (`new` alerts)."""
+    return [(r["keyword"], r["kind"], r["window_end"]) for r in alerts.iter_rows(named=True)]
+
+
+def score(truth: dict[str, Any], announced: list[tuple[str, str, datetime]]) -> Score:
+    bursts = [b for b in truth["bursts"] if b["authors"] >= 15]
+    result = Score(bursts=len(bursts), latencies=[], alerts=len(announced))
+    result.hours = (parse_iso(truth["end"]) - parse_iso(truth["start"])).total_seconds() / 3600
+    by_key: dict[tuple[str, str], list[datetime]] = {}
+    for keyword, kind, at in announced:
+        by_key.setdefault((keyword, kind), []).append(at)
+    for burst in truth["bursts"]:
+        onset, end = parse_iso(burst["onset"]), parse_iso(burst["end"])
+        hits = [
+            t
+            for t in by_key.get((burst["keyword"], burst["kind"]), [])
+            if onset <= t <= end + MATCH_SLACK
+        ]
+        result.true_alerts += len(hits)
+        if burst in bursts and hits:
+            result.detected += 1
+            latency = min(hits) - onset
+            result.latencies.append(latency.total_seconds())  # type: ignore[union-attr]
+            result.recalled += latency <= RECALL_WITHIN
+    decoys = [(d["keyword"], d["kind"]) for d in truth["decoys"] if d.get("keyword")]
+    result.decoys = len(decoys)
+    result.decoys_alerted = sum(key in by_key for key in decoys)
+    return result
+
+
+def with_cooldown(candidates: pl.DataFrame) -> list[tuple[str, str, datetime]]:
+    """Announce a keyword when it first qualifies, again only after a quiet cooldown."""
+    announced, last = [], {}
+    for row in candidates.sort("minute", "keyword").iter_rows(named=True):
+        key = (row["keyword"], row["kind"])
+        if key not in last or row["minute"] - last[key] >= COOLDOWN:
+            announced.append((row["keyword"], row["kind"], row["minute"] + timedelta(minutes=1)))
+        last[key] = row["minute"]
+    return announced
+
+
+def topk_baseline(
+    counts: pl.DataFrame, k: int = 10, window: int = 10
+) -> list[tuple[str, str, datetime]]:
+    totals = counts.group_by("keyword", "kind").agg(pl.col("posts").sum())
+    strong = counts.join(
+        totals.filter(pl.col("posts") >= k).select("keyword", "kind"),
+        on=["keyword", "kind"],
+        how="semi",
+    )
+    windows = (
+        strong.with_columns(offset=pl.int_ranges(0, window))
+        .explode("offset")
+        .with_columns(minute=pl.col("minute") + pl.duration(minutes=pl.col("offset")))
+        .group_by("minute", "keyword", "kind")
+        .agg(n=pl.col("posts").sum())
+        .with_columns(rank=pl.col("n").rank("ordinal", descending=True).over("minute"))
+        .filter(pl.col("rank") <= k)
+    )
+    return with_cooldown(windows)
+
+
+def ratio_baseline(
+    counts: pl.DataFrame, ratio: float = 3.0, min_posts: int = 10
+) -> list[tuple[str, str, datetime]]:
+    start = counts["minute"].min()
+    rows = counts.sort("keyword", "kind", "minute").with_columns(
+        cum=pl.col("posts").cum_sum().over("keyword", "kind")
+    )
+    prefix = rows.select("keyword", "kind", "minute", "cum")
+
+    def cum_at(offset: timedelta, name: str) -> pl.DataFrame:
+        left = (
+            rows.select("keyword", "kind", "minute")
+            .with_columns(at=pl.col("minute") - offset)
+            .sort("at")
+        )
+        right = prefix.rename({"minute": "m", "cum": name}).sort("m")
+        return left.join_asof(
+            right, left_on="at", right_on="m", by=["keyword", "kind"], check_sortedness=False
+        ).select("keyword", "kind", "minute", pl.col(name).fill_null(0))
+
+    hour, day = timedelta(hours=1), timedelta(hours=24)
+    joined = (
+        rows.join(cum_at(hour, "c_hour"), on=["keyword", "kind", "minute"])
+        .join(cum_at(hour + day, "c_day"), on=["keyword", "kind", "minute"])
+        .with_columns(
+            last_hour=pl.col("cum") - pl.col("c_hour"),
+            prev_hours=((pl.col("minute") - hour - start).dt.total_minutes() / 60).clip(1 / 60, 24),
+        )
+        .with_columns(prev_rate=(pl.col("c_hour") - pl.col("c_day")) / pl.col("prev_hours"))
+    )
+    firing = joined.filter(
+        (pl.col("last_hour") >= min_posts) & (pl.col("last_hour") >= ratio * pl.col("prev_rate"))
+    )
+    return with_cooldown(firing)
+
+
+def run_scenario(
+    scenario: Scenario, workdir: Path, console: Console, overrides: dict[str, str]
+) -> dict[str, Score]:
+    stream = workdir / f"{scenario.name}.jsonl.zst"
+    summary = synth.generate(
+        stream,
+        hours=scenario.hours,
+        seed=scenario.seed,
+        posts_per_minute=scenario.posts_per_minute,
+        lang_mix=scenario.lang_mix,
+    )
+    lake = Lake(str(workdir / f"{scenario.name}-lake"))
+    settings = Settings(lake_uri=lake.uri, **overrides)  # type: ignore[arg-type]
+    ingest_file(stream, lake, settings)
+    bounds = lake.time_bounds("posts")
+    assert bounds is not None
+    started = time.perf_counter()
+    run_all(lake, MinuteRange(floor_minute(bounds[0]), floor_minute(bounds[1])), settings)
+    elapsed = time.perf_counter() - started
+    truth = load_truth(summary.truth)
+    counts = lake.read(KEYWORD_COUNTS)
+    alerts = lake.read(ALERTS).filter(pl.col("status") == "new")
+    console.print(
+        f"  {scenario.name}: {summary.posts} posts, {summary.bursts} bursts, "
+        f"pipeline {elapsed:.1f}s"
+    )
+    return {
+        "trendlake": score(truth, first_alerts(alerts)),
+        "top-10 by count": score(truth, topk_baseline(counts)),
+        "hour/24h ratio": score(truth, ratio_baseline(counts)),
+    }
+
+
+def report(totals: dict[str, Score], console: Console) -> None:
+    table = Table(title="Detection quality (all scenarios)", title_justify="left")
+    for column in (
+        "method",
+        "recall@3min",
+        "recall",
+        "median lat",
+        "p95 lat",
+        "precision",
+        "false/h",
+        "decoys suppressed",
+        "F1",
+    ):
+        table.add_column(column, justify="right" if column != "method" else "left")
+    for method, s in totals.items():
+        lat = sorted(s.latencies or [])
+        median = statistics.median(lat) / 60 if lat else float("nan")
+        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] / 60 if lat else float("nan")
+        table.add_row(
+            method,
+            f"{s.recalled / s.bursts:.2f}" if s.bursts else "-",
+            f"{s.recall:.2f}",
+            f"{median:.1f} min",
+            f"{p95:.1f} min",
+            f"{s.precision:.2f}",
+            f"{(s.alerts - s.true_alerts) / s.hours:.2f}",
+            f"{s.decoys - s.decoys_alerted}/{s.decoys}",
+            f"{s.f1:.2f}",
+        )
+    console.print(table)
+    ours = totals["trendlake"]
+    for method, s in totals.items():
+        if method != "trendlake":
+            console.print(
+                f"F1 ratio trendlake / {method}: {ours.f1 / s.f1:.2f}x"
+                if s.f1
+                else f"{method}: F1 0"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two small scenarios only")
+    parser.add_argument("--set", action="append", default=[], help="a setting: name=value")
+    args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
+    scenarios = [
+        Scenario("bluesky-mix-s1", 1, 4.0, 300),
+        Scenario("bluesky-mix-s2", 2, 4.0, 300),
+        Scenario("bluesky-mix-s3", 3, 4.0, 600),
+        Scenario("ja-heavy-s4", 4, 4.0, 300, JA_HEAVY),
+        Scenario("pt-heavy-s5", 5, 4.0, 300, PT_HEAVY),
+    ]
+    if args.quick:
+        scenarios = [Scenario("quick-s1", 1, 3.0, 200), Scenario("quick-ja", 4, 3.0, 200, JA_HEAVY)]
+    console = Console(width=150)
+    totals: dict[str, Score] = {}
+    with tempfile.TemporaryDirectory(prefix="trendlake-eval-") as tmp:
+        for scenario in scenarios:
+            for method, s in run_scenario(scenario, Path(tmp), console, overrides).items():
+                totals.setdefault(method, Score(latencies=[])).add(s)
+    report(totals, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
