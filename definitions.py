@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import os
 
-from dagster import AssetSelection, DagsterInstance, Definitions, define_asset_job
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+)
 
 from assets import COMPUTED_ASSETS, TREND_ASSETS
+from assets.checks import TREND_CHECKS
+from assets.maintenance import lake_maintenance
 from resources import TrendlakeResource
-from sensors import TREND_JOB, closed_minutes_sensor, run_config_for
+from sensors import TREND_JOB, closed_minutes_sensor, maintenance_schedule, run_config_for
 from trendlake.planner import Plan
 
+# One process per run, not one per step: a minute's run should cost its work, not launches.
 trend_job = define_asset_job(
     TREND_JOB,
     selection=AssetSelection.assets(*COMPUTED_ASSETS),
     description="Counts, scores and alerts for one range of closed minutes.",
+    executor_def=in_process_executor,
 )
 
 defs = Definitions(
     assets=TREND_ASSETS,
-    jobs=[trend_job],
+    asset_checks=TREND_CHECKS,
+    jobs=[trend_job, lake_maintenance],
+    schedules=[maintenance_schedule],
     sensors=[closed_minutes_sensor],
     resources={"trendlake": TrendlakeResource()},
 )

@@ -2,7 +2,14 @@
 
 from datetime import timedelta
 
-from dagster import RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
 from resources import TrendlakeResource
 from trendlake.planner import Plan, plan_run
@@ -36,3 +43,12 @@ def closed_minutes_sensor(
     return SensorResult(
         run_requests=[RunRequest(run_key=plan.run_key, run_config=run_config_for(plan))]
     )
+
+
+# Nightly, after the day's partition has closed: compaction never races the live minute writes.
+maintenance_schedule = ScheduleDefinition(
+    job_name="lake_maintenance",
+    cron_schedule="30 0 * * *",
+    execution_timezone="UTC",
+    description="Daily Delta maintenance of every table (compaction, checkpoint, vacuum).",
+)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 from trendlake import queries, synth
@@ -17,11 +16,11 @@ from trendlake.orchestration import process_closed_minutes
 from trendlake.timeutil import iso
 
 NEXT_STEPS = [
-    "trendlake trends --format json     # the latest minute's ranking, one JSON object per line",
-    "trendlake alerts --format json     # every alert",
-    'trendlake sql "SELECT keyword, sum(posts) AS n FROM keyword_counts '
+    ".venv/bin/trendlake trends --format json    # the latest minute's ranking (JSON lines)",
+    ".venv/bin/trendlake alerts --format json    # every alert",
+    '.venv/bin/trendlake sql "SELECT keyword, sum(posts) AS n FROM keyword_counts '
     'GROUP BY 1 ORDER BY n DESC LIMIT 10"',
-    "make dagster                       # Dagster UI on http://127.0.0.1:3000: lineage, reruns",
+    "make dagster                                # Dagster UI, http://127.0.0.1:3000",
 ]
 
 
@@ -96,4 +95,6 @@ def run_demo(
         console.print(trends)
     result = evaluate(load_truth(summary.truth), alerts)
     console.print(f"Ground truth ({summary.truth.name}): {result.summary()}")
-    console.print(Panel("\n".join(NEXT_STEPS), title="Where to go next"))
+    console.rule("Where to go next")
+    for step in NEXT_STEPS:
+        console.print(step, highlight=False, soft_wrap=True)

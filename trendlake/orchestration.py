@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,10 @@ def load_definitions() -> Any:
         )
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    return importlib.import_module("definitions")
+    with warnings.catch_warnings():
+        # Dagster flags its beta APIs (observable source assets) at import: not a user's concern.
+        warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+        return importlib.import_module("definitions")
 
 
 def process_closed_minutes(

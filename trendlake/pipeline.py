@@ -86,7 +86,7 @@ def compute_counts(
         posts = _read_posts(lake, chunk.start, chunk.end)
         occurrences = keyword_occurrences(posts)
         counts = minute_counts(occurrences)
-        volume = minute_volume(posts, occurrences)
+        volume = minute_volume(posts, occurrences, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)
         lake.replace_range(MINUTE_STATS, _with_date(volume), chunk.start, chunk.end)
         rows += counts.height

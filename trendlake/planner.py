@@ -22,6 +22,7 @@ from trendlake.timeutil import floor_minute, iso, parse_iso
 
 PROCESSED_THROUGH = "trendlake.processed_through"
 POSTS_VERSION = "trendlake.posts_version"
+WATERMARK = "trendlake.watermark"
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,8 @@ def progress_mark(lake: Lake, end: datetime, posts_version: int) -> dict[str, st
     """Commit metadata that moves the progress mark to `end` (never backwards)."""
     previous = read_state(lake).processed_through
     through = max(end, previous) if previous else end
-    return {PROCESSED_THROUGH: iso(through), POSTS_VERSION: str(posts_version)}
+    mark = {PROCESSED_THROUGH: iso(through), POSTS_VERSION: str(posts_version)}
+    watermark = lake.watermark()
+    if watermark is not None:
+        mark[WATERMARK] = watermark.isoformat()
+    return mark

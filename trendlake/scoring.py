@@ -63,7 +63,7 @@ def score_windows(
     span = pl.duration(minutes=window_minutes + baseline_minutes)
     volume = volume.select("minute", "posts").sort("minute")
     vol_prefix = volume.with_columns(
-        v_n=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
+        v_n=(pl.col("posts") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
         v_p=pl.col("posts").cum_sum(),
         v_q=(pl.col("posts").cast(pl.Float64) ** 2).cum_sum(),
     )

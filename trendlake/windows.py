@@ -84,9 +84,18 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
     return counts.join(langs, on=key).sort("minute", "kind", "keyword")
 
 
-def minute_volume(posts: pl.DataFrame, occurrences: pl.DataFrame) -> pl.DataFrame:
-    """Per minute: distinct posts, distinct authors and distinct keywords (the volume baseline)."""
+def minute_volume(
+    posts: pl.DataFrame, occurrences: pl.DataFrame, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Per minute of [start, end): distinct posts, authors and keywords (the volume baseline).
+
+    Every minute gets a row, quiet ones with zeros, so a missing row always means "not
+    processed" and the gap check can tell the two apart.
+    """
     posts = dedup_posts(posts).with_columns(minute=pl.col("event_time").dt.truncate("1m"))
+    every = pl.DataFrame(
+        {"minute": pl.datetime_range(start, end, "1m", closed="left", time_unit="us", eager=True)}
+    ).with_columns(pl.col("minute").dt.replace_time_zone("UTC"))
     volume = posts.group_by("minute").agg(
         posts=pl.len().cast(pl.Int64), authors=pl.col("did").n_unique().cast(pl.Int64)
     )
@@ -94,8 +103,9 @@ def minute_volume(posts: pl.DataFrame, occurrences: pl.DataFrame) -> pl.DataFram
         keywords=pl.struct("keyword", "kind").n_unique().cast(pl.Int64)
     )
     return (
-        volume.join(keywords, on="minute", how="left")
-        .with_columns(pl.col("keywords").fill_null(0))
+        every.join(volume, on="minute", how="left")
+        .join(keywords, on="minute", how="left")
+        .with_columns(pl.col("posts", "authors", "keywords").fill_null(0))
         .sort("minute")
     )
 

@@ -85,3 +85,49 @@ def test_sensor_requests_one_run_then_skips_once_processed(landed: Lake, lake_di
     assert run_plan_in_process(plan)
     with build_sensor_context(resources=resources) as context:
         assert isinstance(closed_minutes_sensor(context), SkipReason)
+
+
+def test_asset_checks_pass_on_a_processed_lake_and_fail_on_a_gap(landed: Lake) -> None:
+    from trendlake import quality
+    from trendlake.models import MINUTE_STATS
+
+    plan = plan_run(landed, timedelta(seconds=10))
+    assert plan is not None and run_plan_in_process(plan)
+    for check in (
+        quality.counts_cover_authors,
+        quality.no_empty_keyword,
+        quality.no_gap_in_processed_minutes,
+        quality.watermark_never_moves_back,
+        quality.alerts_refer_to_scores,
+    ):
+        outcome = check(landed)
+        assert outcome.passed, (check.__name__, outcome.description)
+    # Remove one processed minute: the gap check must notice it.
+    minute = landed.read(MINUTE_STATS).sort("minute")["minute"][-30]
+    landed.replace_range(
+        MINUTE_STATS,
+        landed.read(MINUTE_STATS).head(0).to_arrow(),
+        minute,
+        minute + timedelta(minutes=1),
+    )
+    outcome = quality.no_gap_in_processed_minutes(landed)
+    assert not outcome.passed and outcome.metadata["minutes_missing"] == 1
+
+
+def test_checks_and_maintenance_run_through_dagster(landed: Lake) -> None:
+    plan = plan_run(landed, timedelta(seconds=10))
+    assert plan is not None and run_plan_in_process(plan)
+    job = defs.resolve_job_def("trend_job")
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert checks == {
+        "counts_cover_authors",
+        "no_empty_keyword",
+        "no_gap_in_processed_minutes",
+        "watermark_never_moves_back",
+        "alerts_refer_to_scores",
+    }
+    assert job.executor_def.name == "in_process"
+    result = defs.resolve_job_def("lake_maintenance").execute_in_process()
+    assert result.success
+    observed = {e.asset_key.to_user_string() for e in result.get_asset_observation_events()}
+    assert {"posts", "keyword_counts", "trend_scores"} <= observed

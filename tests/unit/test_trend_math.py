@@ -8,7 +8,16 @@ import polars as pl
 import pytest
 
 from tests.conftest import T0, make_post
-from trendlake.alerts import ESCALATING, NEW, AlertRules, announce, eligible, prior_state
+from trendlake.alerts import (
+    COOLING,
+    ENDED,
+    ESCALATING,
+    NEW,
+    AlertRules,
+    announce,
+    eligible,
+    prior_state,
+)
 from trendlake.scoring import score_windows
 from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
 
@@ -219,12 +228,17 @@ def test_lifecycle_announces_once_escalates_and_restarts_after_cooldown() -> Non
         ]
     )
     found = announce(rows, {}, RULES)
+    # Minute 50 is inside the cooldown after the trend ended (minute 34) and does not double
+    # the last announced score: it raises nothing.
     assert [(a["minute"], a["status"]) for a in found] == [
         (T0 + M, NEW),
         (T0 + 3 * M, ESCALATING),
+        (T0 + 5 * M, COOLING),
+        (T0 + 34 * M, ENDED),
         (T0 + 200 * M, NEW),
     ]
-    assert found[0]["alert_id"] == found[1]["alert_id"] != found[2]["alert_id"]
+    assert len({a["alert_id"] for a in found[:4]}) == 1
+    assert found[0]["alert_id"] != found[4]["alert_id"]
 
 
 def test_prior_state_continues_a_trend_across_runs() -> None:
@@ -244,7 +258,9 @@ def test_minute_volume_counts_distinct_posts_authors_keywords() -> None:
             make_post("zorblax", did="did:plc:b"),
         ]
     )
-    volume = minute_volume(posts, keyword_occurrences(posts)).row(0, named=True)
+    volume = minute_volume(posts, keyword_occurrences(posts), T0, T0 + 3 * M)
+    assert volume["posts"].to_list() == [3, 0, 0]  # quiet minutes get a row
+    volume = volume.row(0, named=True)
     assert (volume["posts"], volume["authors"], volume["keywords"]) == (
         3,
         2,

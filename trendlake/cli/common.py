@@ -27,8 +27,9 @@ from trendlake.timeutil import iso, parse_iso
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Trending keywords on the Bluesky firehose."
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide fixed width instead of rich's 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 class Listing(StrEnum):

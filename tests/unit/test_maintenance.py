@@ -1,0 +1,54 @@
+"""Maintenance on a real local Delta table: fewer files, same rows, properties set."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyarrow as pa
+
+from tests.conftest import T0
+from trendlake.lake import Lake
+from trendlake.maintenance import TABLE_PROPERTIES, maintain_table
+from trendlake.models import KEYWORD_COUNTS
+
+
+def _minute(day: int, minute: int) -> pa.Table:
+    moment = T0 + timedelta(days=day, minutes=minute)
+    return pa.table(
+        {
+            "minute": [moment],
+            "date": [moment.date()],
+            "keyword": [f"k{minute}"],
+            "kind": ["word"],
+            "posts": [1],
+            "authors": [1],
+            "author_dids": [["did:plc:a"]],
+            "langs": [["en"]],
+            "lang_posts": [[1]],
+        }
+    )
+
+
+def test_compaction_of_closed_days_keeps_rows_and_the_open_day(lake: Lake) -> None:
+    for day in range(3):
+        for minute in range(20):
+            moment = T0 + timedelta(days=day, minutes=minute)
+            lake.replace_range(
+                KEYWORD_COUNTS, _minute(day, minute), moment, moment + timedelta(minutes=1)
+            )
+    before_rows = lake.read(KEYWORD_COUNTS).sort("minute")
+    report = maintain_table(
+        lake, KEYWORD_COUNTS, before=(T0 + timedelta(days=2)).date(), retention_hours=0 + 168
+    )
+    assert report is not None
+    assert report.files_before == 60
+    assert report.files_after == 2 + 20  # two closed days compacted, the open day untouched
+    assert report.compacted_files == 40
+    assert lake.read(KEYWORD_COUNTS).sort("minute").equals(before_rows)
+    table = lake.table(KEYWORD_COUNTS)
+    assert table is not None
+    assert {k: table.metadata().configuration.get(k) for k in TABLE_PROPERTIES} == TABLE_PROPERTIES
+
+
+def test_maintaining_a_missing_table_is_a_no_op(lake: Lake) -> None:
+    assert maintain_table(lake, KEYWORD_COUNTS, before=None) is None
