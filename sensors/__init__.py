@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
@@ -16,7 +18,7 @@ from trendlake.planner import Plan, plan_run
 from trendlake.timeutil import iso
 
 TREND_JOB = "trend_job"
-ASSET_OPS = ("minute_counts", "trend_scores", "alerts")
+ASSET_OPS = ("minute_counts", "trend_scores", "alerts", "alert_publications")
 
 
 def run_config_for(plan: Plan) -> dict[str, object]:
@@ -29,7 +31,8 @@ def run_config_for(plan: Plan) -> dict[str, object]:
     return {"ops": {op: {"config": config} for op in ASSET_OPS}}
 
 
-@sensor(job_name=TREND_JOB, minimum_interval_seconds=15)
+# On by default: a fresh deployment computes minutes without anyone clicking in the UI.
+@sensor(job_name=TREND_JOB, minimum_interval_seconds=15, default_status=DefaultSensorStatus.RUNNING)
 def closed_minutes_sensor(
     context: SensorEvaluationContext, trendlake: TrendlakeResource
 ) -> SensorResult | SkipReason:
@@ -50,5 +53,6 @@ maintenance_schedule = ScheduleDefinition(
     job_name="lake_maintenance",
     cron_schedule="30 0 * * *",
     execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Daily Delta maintenance of every table (compaction, checkpoint, vacuum).",
 )
