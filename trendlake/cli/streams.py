@@ -1,7 +1,10 @@
-"""Commands that make and land streams: synth, ingest."""
+"""Commands that make and land streams: synth, ingest, record."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +13,8 @@ import typer
 
 from trendlake.cli.common import app, err, load_settings, progress_bar, time_option
 from trendlake.errors import InputError
+from trendlake.ingest.metrics import IngestMetrics
+from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
 
 
@@ -71,7 +76,13 @@ def ingest(
         FileFormat, typer.Option("--format", help="recorded file format")
     ] = FileFormat.jetstream,
     sink: Annotated[SinkKind, typer.Option(help="where posts go")] = SinkKind.lake,
-    url: Annotated[str | None, typer.Option(help="relay or Jetstream URL")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="firehose: relay base URL (default wss://bsky.network); "
+            "jetstream: full subscribe URL"
+        ),
+    ] = None,
     max_events: Annotated[int | None, typer.Option(min=1, help="stop after N events")] = None,
     idle_exit: Annotated[
         float | None, typer.Option(help="stop after N idle seconds (live sources)")
@@ -79,21 +90,42 @@ def ingest(
     strict: Annotated[
         bool, typer.Option(help="stop at the first bad line instead of skipping it")
     ] = False,
+    recv_timeout: Annotated[
+        float, typer.Option(help="live: reconnect when no frame arrives for N seconds")
+    ] = 30.0,
+    zstd_dict: Annotated[
+        Path | None,
+        typer.Option(help="jetstream: Jetstream's zstd dictionary; requests compress=true"),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="live: serve Prometheus metrics on this port")
+    ] = None,
 ) -> None:
     """Decode events and land posts (and deletes) in the lake, exactly once."""
-    from trendlake.ingest.runner import ingest_file
-
-    del url, idle_exit  # live sources only
-    if source is not Source.file:
-        raise InputError(
-            f"--source {source.value} is not available in this version; use --source file"
-        )
     if sink is not SinkKind.lake:
         raise InputError(f"--sink {sink.value} is not available in this version; use --sink lake")
-    if file is None:
-        raise InputError("--source file needs --file PATH")
-    if format is not FileFormat.jetstream:
-        raise InputError("--format frames is not available in this version; use --format jetstream")
+    if source is Source.file:
+        if file is None:
+            raise InputError("--source file needs --file PATH")
+        if format is FileFormat.frames:
+            _ingest_frames(file, max_events)
+        else:
+            _ingest_jetstream_file(file, strict=strict, max_events=max_events)
+        return
+    _ingest_live(
+        source,
+        url,
+        max_events=max_events,
+        idle_exit=idle_exit,
+        recv_timeout=recv_timeout,
+        zstd_dict=zstd_dict,
+        metrics_port=metrics_port,
+    )
+
+
+def _ingest_jetstream_file(file: Path, *, strict: bool, max_events: int | None) -> None:
+    from trendlake.ingest.runner import ingest_file
+
     settings = load_settings()
     with progress_bar() as progress:
         task = progress.add_task(f"ingesting {file.name}", total=None)
@@ -106,3 +138,120 @@ def ingest(
             on_progress=lambda n: progress.update(task, completed=n),
         )
     err.print(stats.summary())
+
+
+def _lake_sink(app_id: str) -> LakeSink:
+    settings = load_settings()
+    return LakeSink(
+        Lake.from_settings(settings),
+        app_id,
+        batch_posts=settings.batch_posts,
+        batch_seconds=settings.batch_seconds,
+    )
+
+
+def _ingest_frames(file: Path, max_events: int | None) -> None:
+    from trendlake.ingest.live_runner import frames_app_id, run_frames_file
+
+    stats = run_frames_file(
+        file, _lake_sink(frames_app_id(file)), IngestMetrics("file"), max_events=max_events
+    )
+    err.print(stats.summary())
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM and SIGINT ask the loop to stop; it lands what it has and exits 0."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: object) -> None:
+        logging.getLogger("trendlake.ingest").info("stopping on %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def _serve_metrics(metrics: IngestMetrics, port: int | None) -> None:
+    if port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+
+
+def _ingest_live(
+    source: Source,
+    url: str | None,
+    *,
+    max_events: int | None,
+    idle_exit: float | None,
+    recv_timeout: float,
+    zstd_dict: Path | None,
+    metrics_port: int | None,
+) -> None:
+    from trendlake.ingest.live import FeedOptions
+    from trendlake.ingest.live_runner import LiveSpec, run_live
+    from trendlake.ingest.logs import configure_json_logs
+    from trendlake.ingest.sources import DEFAULT_JETSTREAM, DEFAULT_RELAY
+
+    default = DEFAULT_RELAY if source is Source.firehose else DEFAULT_JETSTREAM
+    spec = LiveSpec(source.value, url or default, zstd_dict)
+    spec.url_for()  # validates the URL before anything starts
+    if zstd_dict is not None and not zstd_dict.is_file():
+        raise InputError(f"no such zstd dictionary: {zstd_dict}")
+    configure_json_logs()
+    sink = _lake_sink(spec.app_id)
+    metrics = IngestMetrics(source.value)
+    _serve_metrics(metrics, metrics_port)
+    stats = run_live(
+        spec,
+        sink,
+        metrics,
+        stop=_stop_on_signals(),
+        options=FeedOptions(recv_timeout=recv_timeout, idle_exit=idle_exit),
+        max_events=max_events,
+    )
+    # stderr stays pure JSON lines for log shippers: the summary is a log line too
+    logging.getLogger("trendlake.ingest").info(
+        "stopped", extra={"summary": stats.summary(), "position": stats.last_position}
+    )
+
+
+@app.command()
+def record(
+    out_file: Annotated[Path, typer.Option("--out", help="capture file to write (appends)")],
+    url: Annotated[
+        str | None, typer.Option(help="relay base URL (default wss://bsky.network)")
+    ] = None,
+    max_events: Annotated[int | None, typer.Option(min=1, help="stop after N frames")] = None,
+    idle_exit: Annotated[float | None, typer.Option(help="stop after N idle seconds")] = None,
+    recv_timeout: Annotated[
+        float, typer.Option(help="reconnect when no frame arrives for N seconds")
+    ] = 30.0,
+) -> None:
+    """Capture raw firehose frames (length-prefixed; replay with --format frames)."""
+    from trendlake.ingest.live import FeedOptions
+    from trendlake.ingest.live_runner import record as record_frames
+    from trendlake.ingest.logs import configure_json_logs
+    from trendlake.ingest.sources import DEFAULT_RELAY, firehose_url
+
+    firehose_url(url or DEFAULT_RELAY)  # validates the URL
+    configure_json_logs()
+    stats = record_frames(
+        url or DEFAULT_RELAY,
+        out_file,
+        IngestMetrics("record"),
+        stop=_stop_on_signals(),
+        options=FeedOptions(recv_timeout=recv_timeout, idle_exit=idle_exit),
+        max_events=max_events,
+    )
+    logging.getLogger("trendlake.ingest").info(
+        "recorded",
+        extra={
+            "frames": stats.frames,
+            "bytes": stats.bytes,
+            "undecodable": stats.decode_errors,
+            "out": str(out_file),
+            "stopped_by": stats.stopped_by,
+        },
+    )

@@ -42,7 +42,8 @@ def post_row(
     hashtags: list[str] = []
     mentions: list[str] = []
     links: list[str] = []
-    for facet in record.get("facets") or ():
+    facets = record.get("facets")
+    for facet in facets if isinstance(facets, list) else ():
         for feature in facet.get("features") or () if isinstance(facet, dict) else ():
             if not isinstance(feature, dict):
                 continue

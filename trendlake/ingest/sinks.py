@@ -68,6 +68,10 @@ class LakeSink:
         return min(known) if known else None
 
     def add(self, event: Decoded) -> None:
+        # Commit only at a position boundary: one firehose commit can create several posts
+        # under one seq, and a batch cut between them would mark the rest as landed.
+        if event.position != self._position and self._due():
+            self.flush()
         if event.kind == "post":
             if self._is_landed(POSTS, event.position):
                 self.stats.already_landed += 1
@@ -81,8 +85,16 @@ class LakeSink:
         self._position = (
             event.position if self._position is None else max(self._position, event.position)
         )
-        due = time.monotonic() - self._last_flush >= self.batch_seconds
-        if len(self._posts) >= self.batch_posts or (due and (self._posts or self._deletes)):
+
+    def _due(self) -> bool:
+        if len(self._posts) >= self.batch_posts:
+            return True
+        waited = time.monotonic() - self._last_flush >= self.batch_seconds
+        return waited and bool(self._posts or self._deletes)
+
+    def flush_if_due(self) -> None:
+        """Commit a batch that is full or old; live sources call it between events."""
+        if self._due():
             self.flush()
 
     def flush(self) -> None:
