@@ -24,14 +24,20 @@ from trendlake.planner import Plan, plan_run
 from trendlake.timeutil import floor_minute
 
 
-def load_definitions() -> Any:
-    """Import definitions.py from the checkout this package lives in."""
+def checkout_root() -> Path:
+    """The checkout holding this package and the Dagster layer (definitions.py)."""
     root = Path(__file__).resolve().parent.parent
     if not (root / "definitions.py").is_file():
         raise TrendlakeError(
             f"the Dagster layer (definitions.py) is not next to {root / 'trendlake'}; "
             "run from a checkout"
         )
+    return root
+
+
+def load_definitions() -> Any:
+    """Import definitions.py from the checkout this package lives in."""
+    root = checkout_root()
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     with warnings.catch_warnings():

@@ -98,3 +98,19 @@ def dagster_commands(workspace: Path, host: str, port: int) -> dict[str, list[st
         ],
         "dagster-daemon": [venv_tool("dagster-daemon"), "run", "-w", str(workspace)],
     }
+
+
+def prepare_dagster_home(env: Mapping[str, str], cwd: Path) -> None:
+    """Create (or migrate) the instance's storage before the webserver and daemon start.
+
+    Two processes creating a fresh SQLite storage at once race on its schema version table
+    ("more than one head present") and one of them dies; one migration first avoids it.
+    """
+    subprocess.run(
+        [venv_tool("dagster"), "instance", "migrate"],
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=True,
+    )

@@ -17,7 +17,7 @@ from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
 from trendlake.models import ALERTS
 from trendlake.planner import plan_run, read_state
-from trendlake.processes import Children, dagster_commands
+from trendlake.processes import Children, dagster_commands, prepare_dagster_home
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +63,7 @@ def test_sensor_runs_the_pipeline_under_the_daemon(
     port = _free_port()
     children = Children(tmp_path / "logs")
     try:
+        prepare_dagster_home(env, ROOT)
         for name, argv in dagster_commands(ROOT / "workspace.yaml", "127.0.0.1", port).items():
             children.start(name, argv, env, ROOT)
         _wait(
@@ -84,3 +85,45 @@ def test_sensor_runs_the_pipeline_under_the_daemon(
     assert runs, "no run was launched by the sensor"
     assert any(run.status == DagsterRunStatus.SUCCESS for run in runs)
     assert all(run.job_name == "trend_job" for run in runs)
+
+
+def test_up_runs_ingest_webserver_and_daemon_and_stops_them_on_sigterm(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    lake_dir, home = tmp_path / "lake", tmp_path / "home"
+    port = _free_port()
+    env = {**os.environ, "TRENDLAKE_LAKE_URI": str(lake_dir)}
+    argv = [
+        sys.executable,
+        "-m",
+        "trendlake",
+        "up",
+        "--source",
+        "file",
+        "--file",
+        str(small_stream),
+    ]
+    argv += ["--port", str(port), "--dagster-home", str(home)]
+    up = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lake = Lake(str(lake_dir))
+    watcher = Children(tmp_path / "none")  # only for _wait's failure check
+    try:
+        _wait(
+            lambda: _answers(f"http://127.0.0.1:{port}/server_info"), 120, "the webserver", watcher
+        )
+        _wait(
+            lambda: lake.table(ALERTS) is not None and lake.read(ALERTS).height > 0,
+            240,
+            "alerts",
+            watcher,
+        )
+    finally:
+        up.send_signal(signal.SIGTERM)
+        _, stderr = up.communicate(timeout=60)
+    assert up.returncode == 0, stderr
+    assert "stopped: ingest" in stderr
+    assert not _answers(f"http://127.0.0.1:{port}/server_info")

@@ -26,6 +26,9 @@ def _counts(minutes: list[int], posts: int) -> pa.Table:
             "kind": ["word"] * len(moments),
             "posts": [posts] * len(moments),
             "authors": [1] * len(moments),
+            "author_dids": [["did:plc:a"]] * len(moments),
+            "langs": [["en"]] * len(moments),
+            "lang_posts": [[posts]] * len(moments),
         }
     )
 
