@@ -12,7 +12,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
-    Config,
     DataVersion,
     MaterializeResult,
     ObserveResult,
@@ -21,25 +20,14 @@ from dagster import (
     observable_source_asset,
 )
 
+from assets.common import GROUP, MinuteRangeConfig
+from assets.publish import alert_publications
 from resources import TrendlakeResource
 from trendlake import pipeline
 from trendlake.models import KEYWORD_COUNTS, MINUTE_STATS, POSTS
 from trendlake.pipeline import MinuteRange
 from trendlake.planner import progress_mark
-from trendlake.timeutil import iso, parse_iso
-
-GROUP = "trends"
-
-
-class MinuteRangeConfig(Config):
-    """Closed minutes [start, end) to compute, as ISO 8601 UTC times."""
-
-    start: str
-    end: str
-    posts_version: int = -1  # posts table version the range was planned on (-1: a manual rerun)
-
-    def span(self) -> MinuteRange:
-        return MinuteRange(parse_iso(self.start), parse_iso(self.end))
+from trendlake.timeutil import iso
 
 
 def _metadata(result: pipeline.StepResult, span: MinuteRange, started: float) -> dict[str, object]:
@@ -105,7 +93,7 @@ def trend_scores(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> Mat
 
 @asset(deps=["trend_scores"], group_name=GROUP)
 def alerts(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> MaterializeResult:
-    """Trend alerts: eligible windows through the new/escalating lifecycle."""
+    """Trend alerts: eligible windows through the new/escalating/cooling/ended lifecycle."""
     started, span = time.perf_counter(), config.span()
     lake = trendlake.lake()
     metadata = None
@@ -117,5 +105,5 @@ def alerts(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> Materiali
     return MaterializeResult(metadata=meta)
 
 
-COMPUTED_ASSETS = [minute_counts, trend_scores, alerts]
+COMPUTED_ASSETS = [minute_counts, trend_scores, alerts, alert_publications]
 TREND_ASSETS = [posts, *COMPUTED_ASSETS]

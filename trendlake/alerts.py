@@ -1,26 +1,42 @@
-"""Alert rules and lifecycle (pure): when a window is alert-worthy, and when to announce it.
+"""Alert rules and lifecycle (pure): when a window is alert-worthy, and what to say about it.
 
 A window is eligible when its z-score, distinct authors and ratio to the baseline all pass
-their thresholds and enough history stands behind the baseline. One trend is one run of
-eligible windows of a keyword with gaps shorter than the cooldown; it is announced once
-(`new`) and again only when its score grows by the escalation factor (`escalating`). The
-alert id is a hash of the keyword, its kind and the trend's first minute, so it is stable
-under reruns and publishing an alert twice is harmless.
+their thresholds and enough history stands behind the baseline.
+
+One trend of a keyword lives through `new -> escalating* -> cooling -> ended`:
+
+- `new`: the first eligible window of a trend. A keyword announces a new trend only once per
+  cooldown (counted from its previous announcement) unless the score beats the last announced
+  score by the escalation factor; an eligible window the cooldown silences starts no trend.
+- `escalating`: an eligible window whose score is at least the escalation factor times the
+  trend's last announced score.
+- `cooling`: the first minute the trend's window is no longer eligible. Emitted once per
+  announcement: a trend that becomes eligible again without escalating stays `cooling`.
+- `ended`: no eligible window for `ended_after`; the trend is over.
+
+Each row is a function of the scores up to its minute, so reruns give identical rows. Cooling
+and ended rows carry the trend's last eligible window (its counts and score) at the minute of
+the transition. The alert id hashes the keyword, its kind and the trend's first minute, so it is
+stable under reruns; (alert_id, minute) identifies one row, which publishers deduplicate on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
 
-from trendlake.timeutil import iso
+from trendlake.timeutil import MINUTE, iso
 
 NEW = "new"
 ESCALATING = "escalating"
+COOLING = "cooling"
+ENDED = "ended"
+STATUSES = (NEW, ESCALATING, COOLING, ENDED)
+ANNOUNCING = frozenset({NEW, ESCALATING})
 
 
 @dataclass(frozen=True)
@@ -31,15 +47,31 @@ class AlertRules:
     min_history_minutes: int
     cooldown: timedelta
     escalation_factor: float
+    ended_after: timedelta = timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
-class TrendState:
-    """What the lifecycle remembers of a keyword's current trend."""
+@dataclass
+class Trend:
+    """An open trend: its id, last eligible window and what was last said about it."""
 
     alert_id: str
-    last_eligible: datetime
+    last_window: dict[str, object]
     announced_score: float
+    cooling: bool = False
+
+    @property
+    def last_eligible(self) -> datetime:
+        return self.last_window["minute"]  # type: ignore[return-value]
+
+
+@dataclass
+class KeywordState:
+    """What the lifecycle remembers of one keyword: its open trend and last announcement."""
+
+    trend: Trend | None = None
+    announced_at: datetime | None = None
+    announced_score: float = 0.0
+    rows: list[dict[str, object]] = field(default_factory=list)
 
 
 PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word's surge
@@ -83,45 +115,120 @@ def alert_id(keyword: str, kind: str, start: datetime) -> str:
 
 
 def announce(
-    candidates: pl.DataFrame, prior: dict[tuple[str, str], TrendState], rules: AlertRules
+    candidates: pl.DataFrame,
+    prior: dict[tuple[str, str], KeywordState],
+    rules: AlertRules,
+    until: datetime | None = None,
 ) -> list[dict[str, object]]:
-    """Alert rows for eligible windows (sorted by minute), continuing the `prior` trends."""
-    state = dict(prior)
-    alerts: list[dict[str, object]] = []
+    """Alert rows for the eligible windows of a range, continuing the `prior` keyword states.
+
+    `until` is the (exclusive) end of the range: cooling and ended transitions of open trends
+    are emitted for minutes before it. Without it the range ends after the last candidate.
+    Rows come out sorted by minute, kind and keyword.
+    """
+    if until is None:
+        until = candidates["minute"].max() + MINUTE if candidates.height else None  # type: ignore[operator]
+    by_key: dict[tuple[str, str], list[dict[str, object]]] = {}
     for row in candidates.sort("minute", "kind", "keyword").iter_rows(named=True):
-        key = (row["keyword"], row["kind"])
-        minute: datetime = row["minute"]
-        current = state.get(key)
-        if current is None or minute - current.last_eligible >= rules.cooldown:
-            current = TrendState(alert_id(*key, minute), minute, row["score"])
-            alerts.append(_alert(row, current.alert_id, NEW))
-        elif row["score"] >= rules.escalation_factor * current.announced_score:
-            current = replace(current, announced_score=row["score"])
-            alerts.append(_alert(row, current.alert_id, ESCALATING))
-        state[key] = replace(current, last_eligible=minute)
-    return alerts
+        by_key.setdefault((row["keyword"], row["kind"]), []).append(row)
+    found: list[dict[str, object]] = []
+    for key in sorted(set(by_key) | set(prior)):
+        found.extend(_lifecycle(key, by_key.get(key, []), prior.get(key), rules, until))
+    found.sort(key=lambda a: (a["minute"], a["kind"], a["keyword"]))
+    return found
+
+
+def _lifecycle(
+    key: tuple[str, str],
+    windows: list[dict[str, object]],
+    prior: KeywordState | None,
+    rules: AlertRules,
+    until: datetime | None,
+) -> Iterator[dict[str, object]]:
+    """One keyword's rows: its eligible windows (oldest first) through the state machine."""
+    state = KeywordState(
+        trend=None if prior is None or prior.trend is None else _copy(prior.trend),
+        announced_at=None if prior is None else prior.announced_at,
+        announced_score=0.0 if prior is None else prior.announced_score,
+    )
+    for row in windows:
+        minute: datetime = row["minute"]  # type: ignore[assignment]
+        yield from _transitions(state, minute, rules)
+        score = float(row["score"])  # type: ignore[arg-type]
+        trend = state.trend
+        if trend is None:
+            quiet = state.announced_at is None or minute - state.announced_at >= rules.cooldown
+            if quiet or score >= rules.escalation_factor * state.announced_score:
+                state.trend = Trend(alert_id(*key, minute), row, score)
+                state.announced_at, state.announced_score = minute, score
+                yield _alert(row, state.trend.alert_id, NEW)
+            continue  # inside the cooldown an eligible window starts no trend
+        trend.last_window = row
+        if score >= rules.escalation_factor * trend.announced_score:
+            trend.announced_score, trend.cooling = score, False
+            state.announced_at, state.announced_score = minute, score
+            yield _alert(row, trend.alert_id, ESCALATING)
+    if until is not None:
+        yield from _transitions(state, until, rules)
+
+
+def _transitions(
+    state: KeywordState, before: datetime, rules: AlertRules
+) -> Iterator[dict[str, object]]:
+    """Cooling and ended rows of the open trend for minutes before `before` (not eligible)."""
+    trend = state.trend
+    if trend is None:
+        return
+    cools_at = trend.last_eligible + MINUTE
+    if not trend.cooling and cools_at < before:
+        trend.cooling = True
+        yield _transition(trend, cools_at, COOLING)
+    ends_at = trend.last_eligible + rules.ended_after
+    if ends_at < before:
+        state.trend = None
+        yield _transition(trend, ends_at, ENDED)
 
 
 def prior_state(
     previous_alerts: Iterable[dict[str, object]], previous_eligible: pl.DataFrame
-) -> dict[tuple[str, str], TrendState]:
-    """Trends still open before a range: their latest alert and their last eligible minute.
+) -> dict[tuple[str, str], KeywordState]:
+    """Keyword states before a range, from its alert rows and eligible windows before it.
 
-    `previous_alerts` are alert rows from before the range (oldest first); `previous_eligible`
-    the eligible score rows within one cooldown before it.
+    `previous_alerts` are alert rows from before the range (oldest first), covering at least
+    one cooldown; `previous_eligible` the eligible score rows within `ended_after` before it
+    (a trend with no eligible window there has ended).
     """
-    last_seen = {
-        (kw, kind): minute
-        for kw, kind, minute in previous_eligible.group_by("keyword", "kind")
-        .agg(pl.col("minute").max())
-        .iter_rows()
+    last_window = {
+        (str(row["keyword"]), str(row["kind"])): row
+        for row in previous_eligible.sort("minute").iter_rows(named=True)
     }
-    state: dict[tuple[str, str], TrendState] = {}
+    states: dict[tuple[str, str], KeywordState] = {}
     for row in previous_alerts:
         key = (str(row["keyword"]), str(row["kind"]))
-        if key in last_seen:
-            state[key] = TrendState(str(row["alert_id"]), last_seen[key], float(row["score"]))  # type: ignore[arg-type]
-    return state
+        state = states.setdefault(key, KeywordState())
+        status = str(row["status"])
+        if status in ANNOUNCING:
+            state.announced_at, state.announced_score = row["minute"], float(row["score"])  # type: ignore[assignment, arg-type]
+        if status == ENDED or key not in last_window:
+            state.trend = None
+        elif status == NEW or state.trend is None or state.trend.alert_id != row["alert_id"]:
+            state.trend = Trend(str(row["alert_id"]), last_window[key], float(row["score"]))  # type: ignore[arg-type]
+        elif status == ESCALATING:
+            state.trend.announced_score, state.trend.cooling = float(row["score"]), False  # type: ignore[arg-type]
+        if status == COOLING and state.trend is not None:
+            state.trend.cooling = True
+    for key, state in states.items():
+        if state.trend is not None:
+            state.trend.last_window = last_window[key]
+    return states
+
+
+def _copy(trend: Trend) -> Trend:
+    return Trend(trend.alert_id, trend.last_window, trend.announced_score, trend.cooling)
+
+
+def _transition(trend: Trend, minute: datetime, status: str) -> dict[str, object]:
+    return _alert(trend.last_window, trend.alert_id, status) | {"minute": minute}
 
 
 def _alert(row: dict[str, object], identifier: str, status: str) -> dict[str, object]:

@@ -38,6 +38,43 @@ class Settings(BaseSettings):
     chunk_minutes: int = Field(240, ge=10, description="minutes computed per step of a long run")
     batch_posts: int = Field(5000, ge=1, description="ingest: posts per lake commit at most")
     batch_seconds: float = Field(15.0, gt=0, description="ingest: seconds between commits at most")
+    ended_minutes: int = Field(
+        30, ge=1, description="a trend ends after this long without an eligible window"
+    )
+    redis_prefix: str = Field("trendlake", description="prefix of every Redis key and channel")
+    redis_stream_maxlen: int = Field(
+        100_000, ge=1, description="approximate length cap of the Redis alert stream"
+    )
+    redis_ended_ttl_seconds: int = Field(
+        3600, ge=1, description="how long a trend's Redis hash outlives the trend's end"
+    )
+    kafka_alerts_topic: str = Field("trendlake.alerts", description="Kafka topic of alerts")
+    kafka_posts_topic: str = Field("bsky.posts", description="Kafka topic of posts and deletes")
+    kafka_dlq_topic: str = Field("bsky.posts.dlq", description="where `land` puts bad messages")
+    kafka_cursor_topic: str = Field(
+        "trendlake.ingest.cursors", description="compacted topic: acknowledged source cursors"
+    )
+    kafka_partitions: int = Field(6, ge=1, description="partitions of topics trendlake creates")
+    kafka_replication_factor: int = Field(
+        1, ge=1, description="replication factor of topics trendlake creates (3 in production)"
+    )
+    kafka_min_insync_replicas: int = Field(
+        1, ge=1, description="min.insync.replicas of topics trendlake creates (2 in production)"
+    )
+    kafka_compression: str = Field(
+        "zstd", pattern="^(zstd|lz4|gzip|snappy|none)$", description="producer compression"
+    )
+    kafka_linger_ms: int = Field(100, ge=0, description="producer: wait to fill a batch (ms)")
+    kafka_batch_bytes: int = Field(1048576, ge=1024, description="producer: batch size (bytes)")
+    kafka_delivery_timeout_ms: int = Field(
+        300000, ge=1000, description="producer: retry a record this long before failing (ms)"
+    )
+    kafka_lander_group: str = Field("trendlake-lander", description="consumer group of `land`")
+    kafka_lander_instance_id: str | None = Field(
+        None, description="land: static group member id (a restart rejoins without a rebalance)"
+    )
+    land_batch_rows: int = Field(20000, ge=1, description="land: rows per lake commit at most")
+    land_batch_seconds: float = Field(15.0, gt=0, description="land: seconds between commits")
 
     @model_validator(mode="after")
     def _history_fits(self) -> Settings:

@@ -120,7 +120,12 @@ TREND_SCORES_SCHEMA: Final = _schema(
 
 ALERTS_SCHEMA: Final = _schema(
     ("alert_id", pa.string(), False, "stable id of one trend: hash of keyword, kind and start"),
-    ("minute", UTC_MICROS, False, "minute whose window raised or escalated the alert"),
+    (
+        "minute",
+        UTC_MICROS,
+        False,
+        "minute of the event: its window raised or escalated the alert, or the trend cooled/ended",
+    ),
     ("date", pa.date32(), False, "UTC date of minute (partition column)"),
     ("keyword", pa.string(), False, "normalised keyword"),
     ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
@@ -133,7 +138,12 @@ ALERTS_SCHEMA: Final = _schema(
     ("score", pa.float64(), False, "ranking score"),
     ("confidence", pa.float64(), False, "Phi(z) times the share of baseline history present"),
     ("langs", _STR_LIST, False, "dominant languages (share >= 20%), most frequent first"),
-    ("status", pa.string(), False, "new (first alert of a trend) or escalating"),
+    (
+        "status",
+        pa.string(),
+        False,
+        "new, escalating, cooling (first quiet minute) or ended (quiet for ended_minutes)",
+    ),
 )
 
 TABLES: Final[dict[str, TableSpec]] = {

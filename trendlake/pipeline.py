@@ -141,13 +141,18 @@ def compute_alerts(
     rules = rules_from(settings)
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
-        before = lake.read(TREND_SCORES, chunk.start - rules.cooldown, chunk.start)
+        before = lake.read(TREND_SCORES, chunk.start - rules.ended_after, chunk.start)
         previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
         prior = alert_rules.prior_state(
             previous.iter_rows(named=True), alert_rules.eligible(before, rules)
         )
         scores = lake.read(TREND_SCORES, chunk.start, chunk.end)
-        found = alert_rules.announce(alert_rules.eligible(scores, rules), prior, rules)
+        found = alert_rules.announce(
+            alert_rules.eligible(scores, rules), prior, rules, until=chunk.end
+        )
+        # A transition before the chunk belongs to an earlier chunk's rows (only a partial
+        # rerun over inconsistent history can produce one); this chunk never writes it.
+        found = [row for row in found if row["minute"] >= chunk.start]  # type: ignore[operator]
         schema = TABLES[ALERTS].schema
         frame = pl.DataFrame(found, schema=pl.from_arrow(schema.empty_table()).schema)  # type: ignore[union-attr]
         lake.replace_range(
@@ -167,6 +172,7 @@ def rules_from(settings: Settings) -> alert_rules.AlertRules:
         min_history_minutes=settings.min_history_minutes,
         cooldown=settings.cooldown_minutes * MINUTE,
         escalation_factor=settings.escalation_factor,
+        ended_after=settings.ended_minutes * MINUTE,
     )
 
 

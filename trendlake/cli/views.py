@@ -10,9 +10,19 @@ from typing import Annotated
 import typer
 
 from trendlake import queries
-from trendlake.cli.common import Listing, SqlFormat, app, emit, load_settings, plain, time_option
-from trendlake.errors import InputError
+from trendlake.cli.common import (
+    Listing,
+    SqlFormat,
+    app,
+    cell,
+    emit,
+    load_settings,
+    out,
+    plain,
+    time_option,
+)
 from trendlake.lake import Lake
+from trendlake.publish import tail
 from trendlake.timeutil import iso
 
 
@@ -50,13 +60,16 @@ def alerts(
         str | None, typer.Option(help="alerts whose window ends after this time")
     ] = None,
     format: Annotated[Listing, typer.Option("--format")] = Listing.table,
-    follow: Annotated[bool, typer.Option(help="keep printing new alerts")] = False,
+    follow: Annotated[
+        bool, typer.Option(help="keep printing new alerts as they are computed (Ctrl-C stops)")
+    ] = False,
+    poll_seconds: Annotated[
+        float, typer.Option(min=0.05, help="with --follow: seconds between looks at the table")
+    ] = 2.0,
 ) -> None:
     """Trend alerts (every alert when --since is not given)."""
-    if follow:
-        raise InputError("--follow is not available in this version")
-    rows = queries.alerts_since(Lake.from_settings(load_settings()), time_option(since))
     columns = [
+        "minute",
         "window_end",
         "status",
         "keyword",
@@ -68,7 +81,29 @@ def alerts(
         "score",
         "alert_id",
     ]
-    emit(rows, columns, format, f"{len(rows)} alerts")
+    lake = Lake.from_settings(load_settings())
+    if not follow:
+        rows = queries.alerts_since(lake, time_option(since))
+        emit(rows, columns, format, f"{len(rows)} alerts")
+        return
+    # Followed rows print as they arrive: JSON lines, or fixed-width lines under one header
+    # (a table per poll would repeat its header every few seconds).
+    widths = [20, 20, 10, 28, 7, 6, 6, 8, 8, 9, 20]
+    if format is Listing.table:
+        header = [c[:w] for c, w in zip(columns, widths, strict=True)]
+        out.print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    try:
+        for batch in tail.follow(lake, time_option(since), poll_seconds):
+            if format is Listing.json:
+                emit(batch, columns, format, "")
+            else:
+                for row in batch:
+                    cells = [cell(row.get(c)) for c in columns]
+                    line = "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True))
+                    out.print(line.rstrip(), highlight=False, markup=False)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a follow ends: a normal exit
 
 
 @app.command()
