@@ -9,7 +9,7 @@ from trendlake.models import TABLES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "### `posts`", "## Development"
-CONFIG_START, CONFIG_END = "| variable | default | meaning |", "\nFor an S3/MinIO lake"
+CONFIG_START, CONFIG_END = "| variable | default | meaning |", "\nFor a 3-broker Kafka cluster"
 
 
 def configuration_table() -> str:

@@ -89,11 +89,17 @@ class Lake:
         *,
         cursor: tuple[str, int] | None = None,
         metadata: dict[str, str] | None = None,
+        cursors: Sequence[tuple[str, int]] | None = None,
     ) -> int:
-        """Append rows; `cursor` (app id, position) commits atomically with them."""
+        """Append rows; `cursor` (app id, position) commits atomically with them.
+
+        `cursors` adds more (app id, position) pairs to the same commit: the Kafka lander stores
+        one per partition. Zero rows with cursors is a valid commit that only moves cursors.
+        """
         spec = TABLES[name]
         table = self.ensure(name)
-        transactions = [Transaction(cursor[0], cursor[1])] if cursor else None
+        pairs = ([cursor] if cursor else []) + list(cursors or ())
+        transactions = [Transaction(app_id, version) for app_id, version in pairs] or None
         write_deltalake(
             table,
             data.select(spec.schema.names).cast(spec.schema),

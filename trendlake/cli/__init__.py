@@ -11,7 +11,7 @@ import sys
 import click
 import typer
 
-from trendlake.cli import compute, streams, up, views  # noqa: F401  (they register commands)
+from trendlake.cli import compute, landing, streams, up, views  # noqa: F401  (they register commands)
 from trendlake.cli.common import app, err
 from trendlake.errors import TrendlakeError
 

@@ -14,7 +14,7 @@ import typer
 from trendlake.cli.common import app, err, load_settings, progress_bar, time_option
 from trendlake.errors import InputError
 from trendlake.ingest.metrics import IngestMetrics
-from trendlake.ingest.sinks import LakeSink
+from trendlake.ingest.sinks import LakeSink, Sink
 from trendlake.lake import Lake
 
 
@@ -102,19 +102,20 @@ def ingest(
     ] = None,
 ) -> None:
     """Decode events and land posts (and deletes) in the lake, exactly once."""
-    if sink is not SinkKind.lake:
-        raise InputError(f"--sink {sink.value} is not available in this version; use --sink lake")
+    if sink is SinkKind.kafka and not load_settings().kafka_bootstrap:
+        raise InputError("--sink kafka needs TRENDLAKE_KAFKA_BOOTSTRAP (host:port of a broker)")
     if source is Source.file:
         if file is None:
             raise InputError("--source file needs --file PATH")
         if format is FileFormat.frames:
-            _ingest_frames(file, max_events)
+            _ingest_frames(file, sink, max_events)
         else:
-            _ingest_jetstream_file(file, strict=strict, max_events=max_events)
+            _ingest_jetstream_file(file, sink, strict=strict, max_events=max_events)
         return
     _ingest_live(
         source,
         url,
+        sink,
         max_events=max_events,
         idle_exit=idle_exit,
         recv_timeout=recv_timeout,
@@ -123,8 +124,10 @@ def ingest(
     )
 
 
-def _ingest_jetstream_file(file: Path, *, strict: bool, max_events: int | None) -> None:
-    from trendlake.ingest.runner import ingest_file
+def _ingest_jetstream_file(
+    file: Path, sink: SinkKind, *, strict: bool, max_events: int | None
+) -> None:
+    from trendlake.ingest.runner import file_app_id, ingest_file
 
     settings = load_settings()
     with progress_bar() as progress:
@@ -136,12 +139,18 @@ def _ingest_jetstream_file(file: Path, *, strict: bool, max_events: int | None) 
             strict=strict,
             max_events=max_events,
             on_progress=lambda n: progress.update(task, completed=n),
+            sink=_sink(sink, file_app_id(file)),
         )
     err.print(stats.summary())
 
 
-def _lake_sink(app_id: str) -> LakeSink:
+def _sink(kind: SinkKind, app_id: str) -> Sink:
+    """The lake sink (default) or the Kafka sink, both resuming from their own cursor."""
     settings = load_settings()
+    if kind is SinkKind.kafka:
+        from trendlake.ingest.kafka_sink import make_kafka_sink
+
+        return make_kafka_sink(settings, app_id)
     return LakeSink(
         Lake.from_settings(settings),
         app_id,
@@ -150,11 +159,11 @@ def _lake_sink(app_id: str) -> LakeSink:
     )
 
 
-def _ingest_frames(file: Path, max_events: int | None) -> None:
+def _ingest_frames(file: Path, sink: SinkKind, max_events: int | None) -> None:
     from trendlake.ingest.live_runner import frames_app_id, run_frames_file
 
     stats = run_frames_file(
-        file, _lake_sink(frames_app_id(file)), IngestMetrics("file"), max_events=max_events
+        file, _sink(sink, frames_app_id(file)), IngestMetrics("file"), max_events=max_events
     )
     err.print(stats.summary())
 
@@ -182,6 +191,7 @@ def _serve_metrics(metrics: IngestMetrics, port: int | None) -> None:
 def _ingest_live(
     source: Source,
     url: str | None,
+    sink_kind: SinkKind,
     *,
     max_events: int | None,
     idle_exit: float | None,
@@ -200,7 +210,7 @@ def _ingest_live(
     if zstd_dict is not None and not zstd_dict.is_file():
         raise InputError(f"no such zstd dictionary: {zstd_dict}")
     configure_json_logs()
-    sink = _lake_sink(spec.app_id)
+    sink = _sink(sink_kind, spec.app_id)
     metrics = IngestMetrics(source.value)
     _serve_metrics(metrics, metrics_port)
     stats = run_live(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from trendlake.config import Settings
 from trendlake.ingest.files import read_jetstream_file
-from trendlake.ingest.sinks import LakeSink, SinkStats
+from trendlake.ingest.sinks import LakeSink, Sink, SinkStats
 from trendlake.lake import Lake
 
 
@@ -41,15 +41,20 @@ def ingest_file(
     strict: bool = False,
     max_events: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    sink: Sink | None = None,
 ) -> IngestStats:
-    """Land a Jetstream JSONL file; events already in the lake (by cursor) are skipped."""
+    """Land a Jetstream JSONL file; events already landed (by the sink's cursor) are skipped.
+
+    The sink is the lake by default; `trendlake ingest --sink kafka` passes the Kafka sink.
+    """
     stats = IngestStats()
-    sink = LakeSink(
-        lake,
-        file_app_id(path),
-        batch_posts=settings.batch_posts,
-        batch_seconds=settings.batch_seconds,
-    )
+    if sink is None:
+        sink = LakeSink(
+            lake,
+            file_app_id(path),
+            batch_posts=settings.batch_posts,
+            batch_seconds=settings.batch_seconds,
+        )
     stats.sink = sink.stats
 
     def bad_line(_number: int, _reason: str) -> None:
