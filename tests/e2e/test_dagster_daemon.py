@@ -75,16 +75,24 @@ def test_sensor_runs_the_pipeline_under_the_daemon(
             "a sensor run",
             children,
         )
+        # The run goes on after the alerts commit (publication, checks): wait for its end.
+        _wait(lambda: _sensor_runs(DagsterRunStatus.SUCCESS), 120, "the run's success", children)
     finally:
         children.stop()
     assert all(p.poll() is not None for p in children.started.values())
 
     assert lake.read(ALERTS).height > 0
-    instance = DagsterInstance.get()
-    runs = instance.get_runs(RunsFilter(tags={"dagster/sensor_name": "closed_minutes_sensor"}))
+    runs = _sensor_runs()
     assert runs, "no run was launched by the sensor"
-    assert any(run.status == DagsterRunStatus.SUCCESS for run in runs)
     assert all(run.job_name == "trend_job" for run in runs)
+
+
+def _sensor_runs(status: DagsterRunStatus | None = None) -> list:  # type: ignore[type-arg]
+    """Runs the sensor launched (instance of DAGSTER_HOME), optionally of one status only."""
+    runs = DagsterInstance.get().get_runs(
+        RunsFilter(tags={"dagster/sensor_name": "closed_minutes_sensor"})
+    )
+    return [run for run in runs if status is None or run.status == status]
 
 
 def test_up_runs_ingest_webserver_and_daemon_and_stops_them_on_sigterm(
