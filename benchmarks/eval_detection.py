@@ -19,14 +19,12 @@ Run: `make eval` (or `python benchmarks/eval_detection.py --quick`).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from rich.console import Console
@@ -34,16 +32,14 @@ from rich.table import Table
 
 from trendlake import synth
 from trendlake.config import Settings
-from trendlake.evaluation import load_truth
+from trendlake.evaluation import Evaluation, announced, evaluate, load_truth
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS
 from trendlake.pipeline import MinuteRange, run_all
-from trendlake.timeutil import floor_minute, parse_iso
+from trendlake.timeutil import floor_minute
 
 COOLDOWN = timedelta(minutes=60)
-RECALL_WITHIN = timedelta(minutes=3)
-MATCH_SLACK = timedelta(minutes=10)
 JA_HEAVY = {"ja": 50, "en": 25, "ko": 10, "zh": 5, "pt": 10}
 PT_HEAVY = {"pt": 45, "en": 30, "es": 10, "de": 5, "fr": 5, "it": 5}
 
@@ -55,77 +51,6 @@ class Scenario:
     hours: float
     posts_per_minute: int
     lang_mix: dict[str, float] | None = None
-
-
-@dataclass
-class Score:
-    bursts: int = 0
-    recalled: int = 0  # within 3 minutes of onset
-    detected: int = 0  # at all (onset .. end + slack)
-    latencies: list[float] | None = None
-    alerts: int = 0
-    true_alerts: int = 0
-    hours: float = 0.0
-    decoys: int = 0
-    decoys_alerted: int = 0
-
-    def add(self, other: Score) -> None:
-        for name in (
-            "bursts",
-            "recalled",
-            "detected",
-            "alerts",
-            "true_alerts",
-            "decoys",
-            "decoys_alerted",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.hours += other.hours
-        self.latencies = (self.latencies or []) + (other.latencies or [])
-
-    @property
-    def precision(self) -> float:
-        return self.true_alerts / self.alerts if self.alerts else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.detected / self.bursts if self.bursts else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def first_alerts(alerts: pl.DataFrame) -> list[tuple[str, str, datetime]]:
-    """(keyword, kind, detection time) of each announced trend (`new` alerts)."""
-    return [(r["keyword"], r["kind"], r["window_end"]) for r in alerts.iter_rows(named=True)]
-
-
-def score(truth: dict[str, Any], announced: list[tuple[str, str, datetime]]) -> Score:
-    bursts = [b for b in truth["bursts"] if b["authors"] >= 15]
-    result = Score(bursts=len(bursts), latencies=[], alerts=len(announced))
-    result.hours = (parse_iso(truth["end"]) - parse_iso(truth["start"])).total_seconds() / 3600
-    by_key: dict[tuple[str, str], list[datetime]] = {}
-    for keyword, kind, at in announced:
-        by_key.setdefault((keyword, kind), []).append(at)
-    for burst in truth["bursts"]:
-        onset, end = parse_iso(burst["onset"]), parse_iso(burst["end"])
-        hits = [
-            t
-            for t in by_key.get((burst["keyword"], burst["kind"]), [])
-            if onset <= t <= end + MATCH_SLACK
-        ]
-        result.true_alerts += len(hits)
-        if burst in bursts and hits:
-            result.detected += 1
-            latency = min(hits) - onset
-            result.latencies.append(latency.total_seconds())  # type: ignore[union-attr]
-            result.recalled += latency <= RECALL_WITHIN
-    decoys = [(d["keyword"], d["kind"]) for d in truth["decoys"] if d.get("keyword")]
-    result.decoys = len(decoys)
-    result.decoys_alerted = sum(key in by_key for key in decoys)
-    return result
 
 
 def with_cooldown(candidates: pl.DataFrame) -> list[tuple[str, str, datetime]]:
@@ -198,7 +123,7 @@ def ratio_baseline(
 
 def run_scenario(
     scenario: Scenario, workdir: Path, console: Console, overrides: dict[str, str]
-) -> dict[str, Score]:
+) -> dict[str, Evaluation]:
     stream = workdir / f"{scenario.name}.jsonl.zst"
     summary = synth.generate(
         stream,
@@ -223,13 +148,13 @@ def run_scenario(
         f"pipeline {elapsed:.1f}s"
     )
     return {
-        "trendlake": score(truth, first_alerts(alerts)),
-        "top-10 by count": score(truth, topk_baseline(counts)),
-        "hour/24h ratio": score(truth, ratio_baseline(counts)),
+        "trendlake": evaluate(truth, announced(alerts.iter_rows(named=True))),
+        "top-10 by count": evaluate(truth, topk_baseline(counts)),
+        "hour/24h ratio": evaluate(truth, ratio_baseline(counts)),
     }
 
 
-def report(totals: dict[str, Score], console: Console) -> None:
+def report(totals: dict[str, Evaluation], console: Console) -> None:
     table = Table(title="Detection quality (all scenarios)", title_justify="left")
     for column in (
         "method",
@@ -244,18 +169,16 @@ def report(totals: dict[str, Score], console: Console) -> None:
     ):
         table.add_column(column, justify="right" if column != "method" else "left")
     for method, s in totals.items():
-        lat = sorted(s.latencies or [])
-        median = statistics.median(lat) / 60 if lat else float("nan")
-        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] / 60 if lat else float("nan")
+        median, p95 = s.median_latency_s, s.p95_latency_s
         table.add_row(
             method,
-            f"{s.recalled / s.bursts:.2f}" if s.bursts else "-",
+            f"{s.recall_in_time:.2f}",
             f"{s.recall:.2f}",
-            f"{median:.1f} min",
-            f"{p95:.1f} min",
+            f"{median / 60:.1f} min" if median is not None else "-",
+            f"{p95 / 60:.1f} min" if p95 is not None else "-",
             f"{s.precision:.2f}",
-            f"{(s.alerts - s.true_alerts) / s.hours:.2f}",
-            f"{s.decoys - s.decoys_alerted}/{s.decoys}",
+            f"{s.false_per_hour:.2f}",
+            f"{s.decoys - len(s.decoys_alerted)}/{s.decoys}",
             f"{s.f1:.2f}",
         )
     console.print(table)
@@ -285,11 +208,11 @@ def main() -> int:
     if args.quick:
         scenarios = [Scenario("quick-s1", 1, 3.0, 200), Scenario("quick-ja", 4, 3.0, 200, JA_HEAVY)]
     console = Console(width=150)
-    totals: dict[str, Score] = {}
+    totals: dict[str, Evaluation] = {}
     with tempfile.TemporaryDirectory(prefix="trendlake-eval-") as tmp:
         for scenario in scenarios:
             for method, s in run_scenario(scenario, Path(tmp), console, overrides).items():
-                totals.setdefault(method, Score(latencies=[])).add(s)
+                totals.setdefault(method, Evaluation()).add(s)
     report(totals, console)
     return 0
 

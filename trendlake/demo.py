@@ -9,7 +9,7 @@ from rich.table import Table
 
 from trendlake import queries, synth
 from trendlake.config import Settings
-from trendlake.evaluation import evaluate, load_truth
+from trendlake.evaluation import announced, evaluate, load_truth
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
 from trendlake.orchestration import process_closed_minutes
@@ -93,7 +93,7 @@ def run_demo(
                 f"{row['baseline']:.1f}", f"{row['zscore']:.1f}", f"{row['velocity']:+d}",
             )  # fmt: skip
         console.print(trends)
-    result = evaluate(load_truth(summary.truth), alerts)
+    result = evaluate(load_truth(summary.truth), announced(alerts))
     console.print(f"Ground truth ({summary.truth.name}): {result.summary()}")
     console.rule("Where to go next")
     for step in NEXT_STEPS:

@@ -1,9 +1,15 @@
-"""Compare alerts with a synthetic stream's ground truth (FILE.truth.json)."""
+"""Compare announced trends with a synthetic stream's ground truth (FILE.truth.json).
+
+One implementation for the demo, the end-to-end tests and `make eval`: each method hands
+over its announcements, (keyword, kind, detection time), and gets recall, latency,
+precision, false alerts and decoys against the truth.
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +18,11 @@ from typing import Any
 from trendlake.errors import InputError
 from trendlake.timeutil import parse_iso
 
+Announcement = tuple[str, str, datetime]  # keyword, kind, when it was known (window end)
+MATCH_SLACK = timedelta(minutes=10)  # an announcement up to 10 min after a burst still names it
+RECALL_WITHIN = timedelta(minutes=3)
+MIN_BURST_AUTHORS = 15  # the bursts recall@3min is promised for
+
 
 @dataclass
 class Evaluation:
@@ -19,17 +30,50 @@ class Evaluation:
     detected: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
-    decoys_alerted: list[str] = field(default_factory=list)
+    qualifying: int = 0  # bursts of >= MIN_BURST_AUTHORS distinct authors
+    recalled_in_time: int = 0  # of those, announced within RECALL_WITHIN of onset
+    announcements: int = 0
+    true_announcements: int = 0
+    hours: float = 0.0
     decoys: int = 0
+    decoys_alerted: list[str] = field(default_factory=list)
     false_alerts: list[str] = field(default_factory=list)
+
+    def add(self, other: Evaluation) -> None:
+        """Fold another stream's evaluation into this one (for totals over scenarios)."""
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
     @property
     def recall(self) -> float:
         return len(self.detected) / self.bursts if self.bursts else 1.0
 
     @property
+    def recall_in_time(self) -> float:
+        return self.recalled_in_time / self.qualifying if self.qualifying else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.true_announcements / self.announcements if self.announcements else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def false_per_hour(self) -> float:
+        wrong = self.announcements - self.true_announcements
+        return wrong / self.hours if self.hours else 0.0
+
+    @property
     def median_latency_s(self) -> float | None:
         return statistics.median(self.latencies_s) if self.latencies_s else None
+
+    @property
+    def p95_latency_s(self) -> float | None:
+        ordered = sorted(self.latencies_s)
+        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else None
 
     def summary(self) -> str:
         latency = self.median_latency_s
@@ -48,32 +92,46 @@ def load_truth(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read truth file {path}: {exc}") from None
 
 
-def evaluate(
-    truth: dict[str, Any], alerts: list[dict[str, Any]], slack: timedelta = timedelta(minutes=10)
-) -> Evaluation:
-    """A burst is detected by its keyword's first alert between onset and end + slack."""
-    result = Evaluation(bursts=len(truth["bursts"]))
-    firsts: dict[tuple[str, str], datetime] = {}
-    for alert in alerts:
-        key = (alert["keyword"], alert["kind"])
-        end = alert["window_end"]
-        if key not in firsts or end < firsts[key]:
-            firsts[key] = end
+def announced(alerts: Iterable[Mapping[str, Any]]) -> list[Announcement]:
+    """trendlake's announcements: the `new` alert rows (rows without a status all count)."""
+    return [
+        (a["keyword"], a["kind"], a["window_end"])
+        for a in alerts
+        if a.get("status", "new") == "new"
+    ]
+
+
+def evaluate(truth: Mapping[str, Any], announcements: Iterable[Announcement]) -> Evaluation:
+    """Score announcements against the truth; a burst is named between onset and end + slack."""
+    by_key: dict[tuple[str, str], list[datetime]] = {}
+    for keyword, kind, at in announcements:
+        by_key.setdefault((keyword, kind), []).append(at)
+    start, end = parse_iso(truth["start"]), parse_iso(truth["end"])
+    result = Evaluation(
+        bursts=len(truth["bursts"]),
+        announcements=sum(len(times) for times in by_key.values()),
+        hours=(end - start).total_seconds() / 3600,
+    )
     burst_keys = set()
     for burst in truth["bursts"]:
         key = (burst["keyword"], burst["kind"])
         burst_keys.add(key)
-        onset, end = parse_iso(burst["onset"]), parse_iso(burst["end"])
-        first = firsts.get(key)
-        if first is not None and onset <= first <= end + slack:
-            result.detected.append(burst["keyword"])
-            result.latencies_s.append((first - onset).total_seconds())
-        else:
+        onset, finish = parse_iso(burst["onset"]), parse_iso(burst["end"])
+        hits = [t for t in by_key.get(key, []) if onset <= t <= finish + MATCH_SLACK]
+        result.true_announcements += len(hits)
+        qualifies = burst["authors"] >= MIN_BURST_AUTHORS
+        result.qualifying += qualifies
+        if not hits:
             result.missed.append(burst["keyword"])
+            continue
+        latency = min(hits) - onset
+        result.detected.append(burst["keyword"])
+        result.latencies_s.append(latency.total_seconds())
+        result.recalled_in_time += qualifies and latency <= RECALL_WITHIN
     decoy_keys = {(d["keyword"], d["kind"]) for d in truth["decoys"] if d.get("keyword")}
     result.decoys = len(decoy_keys)
-    result.decoys_alerted = sorted(k for k, _ in decoy_keys if (k, _) in firsts)
+    result.decoys_alerted = sorted(k for k, kind in decoy_keys if (k, kind) in by_key)
     result.false_alerts = sorted(
-        k for k, kind in firsts if (k, kind) not in burst_keys | decoy_keys
+        k for k, kind in by_key if (k, kind) not in burst_keys | decoy_keys
     )
     return result

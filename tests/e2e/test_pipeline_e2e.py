@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from trendlake.evaluation import evaluate, load_truth
+from trendlake.evaluation import announced, evaluate, load_truth
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS, MINUTE_STATS, TREND_SCORES
@@ -62,7 +62,7 @@ def test_injected_bursts_alert_and_decoys_do_not(processed: Path, small_stream: 
             "status",
         } <= alert.keys()
         alert["window_end"] = parse_iso(str(alert["window_end"]))
-    result = evaluate(load_truth(Path(f"{small_stream}.truth.json")), alerts)  # type: ignore[arg-type]
+    result = evaluate(load_truth(Path(f"{small_stream}.truth.json")), announced(alerts))
     assert result.bursts >= 4
     assert result.missed == [], result.summary()
     assert result.decoys_alerted == [], result.summary()

@@ -1,0 +1,70 @@
+"""Scoring announcements against a synthetic stream's truth."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import T0
+from trendlake.evaluation import announced, evaluate
+
+M = timedelta(minutes=1)
+
+
+def _burst(keyword: str, kind: str, onset: str, end: str, authors: int) -> dict[str, object]:
+    day = "2026-03-02T"
+    return {
+        "keyword": keyword,
+        "kind": kind,
+        "onset": day + onset,
+        "end": day + end,
+        "authors": authors,
+    }
+
+
+TRUTH = {
+    "start": "2026-03-02T00:00:00Z",
+    "end": "2026-03-02T02:00:00Z",
+    "bursts": [
+        _burst("zorblax", "word", "01:00:00Z", "01:20:00Z", 30),
+        _burst("#slow", "hashtag", "01:30:00Z", "01:50:00Z", 20),
+        _burst("missed", "word", "00:10:00Z", "00:20:00Z", 16),
+    ],
+    "decoys": [
+        {"keyword": "flood", "kind": "word", "type": "single_author_flood"},
+        {"keyword": None, "kind": None, "type": "daily_rhythm"},
+    ],
+}  # fmt: skip
+
+
+def test_recall_latency_precision_and_decoys() -> None:
+    result = evaluate(
+        TRUTH,
+        [
+            ("zorblax", "word", T0 + 62 * M),  # 2 min after onset
+            ("zorblax", "word", T0 + 125 * M),  # long after the burst: a false alert
+            ("#slow", "hashtag", T0 + 95 * M),  # 5 min after onset
+            ("flood", "word", T0 + 40 * M),  # a decoy
+            ("noise", "word", T0 + 50 * M),
+        ],
+    )
+    assert result.detected == ["zorblax", "#slow"] and result.missed == ["missed"]
+    assert result.recall == pytest.approx(2 / 3)
+    assert result.recall_in_time == pytest.approx(1 / 3)  # only zorblax within 3 minutes
+    assert result.latencies_s == [120.0, 300.0]
+    assert result.precision == pytest.approx(2 / 5)
+    assert result.false_per_hour == pytest.approx(3 / 2)
+    assert result.decoys == 1 and result.decoys_alerted == ["flood"]
+    assert result.false_alerts == ["noise"]
+
+
+def test_only_new_alert_rows_are_announcements_and_totals_add_up() -> None:
+    rows = [
+        {"keyword": "zorblax", "kind": "word", "window_end": T0 + 61 * M, "status": "new"},
+        {"keyword": "zorblax", "kind": "word", "window_end": T0 + 65 * M, "status": "escalating"},
+    ]
+    assert announced(rows) == [("zorblax", "word", T0 + 61 * M)]
+    total = evaluate(TRUTH, announced(rows))
+    total.add(evaluate(TRUTH, []))
+    assert (total.bursts, len(total.detected), total.hours) == (6, 1, 4.0)
