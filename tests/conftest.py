@@ -65,3 +65,38 @@ def make_post(
         "links": links or [],
         "event_time": moment,
     }
+
+
+def score_row(
+    minute: int,
+    score: float,
+    *,
+    keyword: str = "zorblax",
+    z: float = 6.0,
+    authors: int = 20,
+    count: int | None = None,
+    baseline: float = 1.0,
+    history: int = 120,
+    langs: tuple[str, ...] = ("en",),
+    shares: tuple[float, ...] = (1.0,),
+) -> dict[str, object]:
+    """A trend_scores row (10-minute window ending after `minute`) for alert tests."""
+    kind = "hashtag" if keyword.startswith("#") else "phrase" if " " in keyword else "word"
+    return {
+        "minute": T0 + timedelta(minutes=minute),
+        "keyword": keyword,
+        "kind": kind,
+        "window_start": T0 + timedelta(minutes=minute - 9),
+        "window_end": T0 + timedelta(minutes=minute + 1),
+        "count": authors if count is None else count,
+        "unique_authors": authors,
+        "baseline": baseline,
+        "baseline_std": 1.0,
+        "history_minutes": history,
+        "zscore": z,
+        "velocity": 1,
+        "score": score,
+        "confidence": 0.9,
+        "langs": list(langs),
+        "lang_shares": list(shares),
+    }

@@ -24,7 +24,7 @@ import jsonschema
 import polars as pl
 import pytest
 
-from tests.conftest import T0
+from tests.conftest import T0, score_row
 from trendlake.config import Settings
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, TREND_SCORES
@@ -49,24 +49,9 @@ def _require_env(name: str) -> str:
 
 
 def _scored(minute: int, score: float, keyword: str) -> dict[str, object]:
-    return {
-        "minute": T0 + minute * M,
-        "keyword": keyword,
-        "kind": "hashtag" if keyword.startswith("#") else "word",
-        "window_start": T0 + (minute - 9) * M,
-        "window_end": T0 + (minute + 1) * M,
-        "count": 40,
-        "unique_authors": 20,
-        "baseline": 1.0,
-        "baseline_std": 1.0,
-        "history_minutes": 120,
-        "zscore": 6.0,
-        "velocity": 1,
-        "score": score,
-        "confidence": 0.9,
-        "langs": ["en", "ja"],
-        "lang_shares": [0.7, 0.3],
-    }
+    return score_row(
+        minute, score, keyword=keyword, count=40, langs=("en", "ja"), shares=(0.7, 0.3)
+    )
 
 
 # zorblax: new at 2 (score 12), escalates at 40 (60), cools at 41, ends at 70.

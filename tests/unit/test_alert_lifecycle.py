@@ -10,7 +10,7 @@ import jsonschema
 import polars as pl
 import pytest
 
-from tests.conftest import T0
+from tests.conftest import T0, score_row
 from trendlake.alerts import (
     COOLING,
     ENDED,
@@ -44,24 +44,7 @@ TIMES = ("minute", "window_start", "window_end")
 def _scored(
     minute: int, score: float, keyword: str = "zorblax", z: float = 6.0
 ) -> dict[str, object]:
-    return {
-        "minute": T0 + minute * M,
-        "keyword": keyword,
-        "kind": "word",
-        "window_start": T0 + (minute - 9) * M,
-        "window_end": T0 + (minute + 1) * M,
-        "count": 30,
-        "unique_authors": 20,
-        "baseline": 1.0,
-        "baseline_std": 1.0,
-        "history_minutes": 120,
-        "zscore": z,
-        "velocity": 1,
-        "score": score,
-        "confidence": 0.9,
-        "langs": ["en"],
-        "lang_shares": [1.0],
-    }
+    return score_row(minute, score, keyword=keyword, z=z, count=30)
 
 
 def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:

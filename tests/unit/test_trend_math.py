@@ -7,7 +7,7 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from tests.conftest import T0, make_post
+from tests.conftest import T0, make_post, score_row
 from trendlake.alerts import (
     COOLING,
     ENDED,
@@ -182,16 +182,9 @@ def _scored(
     history: int = 120,
     keyword: str = "zorblax",
 ) -> dict[str, object]:
-    return {
-        **_window(minute, authors, keyword),
-        "baseline": baseline,
-        "baseline_std": 1.0,
-        "history_minutes": history,
-        "zscore": z,
-        "velocity": 1,
-        "confidence": 0.9,
-        "score": score,
-    }
+    return score_row(
+        minute, score, keyword=keyword, z=z, authors=authors, baseline=baseline, history=history
+    )
 
 
 def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:
