@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from sample_words import WORDS
 
 from trendlake.ingest import dagcbor
 from trendlake.ingest.dagcbor import Link
@@ -29,35 +30,6 @@ from trendlake.ingest.frames import decode_frame
 from trendlake.ingest.sources import JetstreamDecoder
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
-WORDS = [
-    "the",
-    "a",
-    "of",
-    "trend",
-    "bluesky",
-    "post",
-    "today",
-    "news",
-    "music",
-    "game",
-    "art",
-    "photo",
-    "love",
-    "new",
-    "vote",
-    "city",
-    "rain",
-    "coffee",
-    "morning",
-    "election",
-    "football",
-    "code",
-    "python",
-    "rust",
-    "data",
-    "lake",
-    "sky",
-]
 
 
 def _iso(moment: datetime) -> str:

@@ -28,6 +28,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
+from sample_words import WORDS as ALL_WORDS
 
 from trendlake.config import Settings
 from trendlake.ingest.events import Decoded
@@ -37,24 +38,7 @@ from trendlake.ingest.records import post_row
 from trendlake.lake import Lake
 
 CONFLUENT_PIN = "confluent-kafka==2.16.1"
-WORDS = [
-    "the",
-    "a",
-    "of",
-    "trend",
-    "bluesky",
-    "post",
-    "today",
-    "news",
-    "music",
-    "game",
-    "art",
-    "photo",
-    "love",
-    "new",
-    "vote",
-    "city",
-]
+WORDS = ALL_WORDS[:16]  # the texts the published figures were measured with
 
 
 def events(n: int, *, start_us: int | None = None) -> list[Decoded]:
