@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,3 +101,14 @@ def score_row(
         "langs": list(langs),
         "lang_shares": list(shares),
     }
+
+
+def require_env(name: str) -> str:
+    """A service variable set by `scripts/services/services up`; skip the test without it."""
+    value = os.environ.get(name)
+    if not value:
+        pytest.skip(
+            f"{name} is not set: start the services with `scripts/services/services up` "
+            "and `source .cache/services/env.sh`"
+        )
+    return value

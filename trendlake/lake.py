@@ -162,9 +162,14 @@ class Lake:
         table = self.table(name)
         return None if table is None else table.transaction_version(app_id)
 
-    def time_bounds(self, name: str) -> tuple[datetime, datetime] | None:
-        """Min and max of the table's time column, from the Delta log's file statistics."""
-        table = self.table(name)
+    def time_bounds(
+        self, name: str, table: DeltaTable | None = None
+    ) -> tuple[datetime, datetime] | None:
+        """Min and max of the table's time column, from the Delta log's file statistics.
+
+        Pass `table` when it is already open: every open replays the log.
+        """
+        table = table if table is not None else self.table(name)
         if table is None:
             return None
         column = TABLES[name].time_column

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from deltalake import DeltaTable
 
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, POSTS
@@ -62,14 +63,11 @@ def read_state(lake: Lake) -> ProcessState:
     return ProcessState(None, None)
 
 
-def earliest_new_event(lake: Lake, since_version: int) -> datetime | None:
+def earliest_new_event(lake: Lake, current: DeltaTable, since_version: int) -> datetime | None:
     """Earliest event time among posts files added after `since_version` (from log statistics)."""
-    current = lake.table(POSTS)
-    if current is None or current.version() <= since_version:
+    if current.version() <= since_version:
         return None
-    old = lake.table(POSTS)
-    assert old is not None
-    old.load_as_version(since_version)
+    old = DeltaTable(current.table_uri, version=since_version, storage_options=lake.storage_options)
     before = set(pa.table(old.get_add_actions(flatten=True)).column("path").to_pylist())
     actions = pa.table(current.get_add_actions(flatten=True))
     fresh = pc.invert(
@@ -82,7 +80,7 @@ def earliest_new_event(lake: Lake, since_version: int) -> datetime | None:
 def plan_run(lake: Lake, grace: timedelta, until: datetime | None = None) -> Plan | None:
     """The next run over all newly closed minutes (and late ones), or None when nothing is due."""
     posts = lake.table(POSTS)
-    bounds = lake.time_bounds(POSTS)
+    bounds = None if posts is None else lake.time_bounds(POSTS, posts)
     if posts is None or bounds is None:
         return None
     first_event, watermark = bounds
@@ -93,7 +91,7 @@ def plan_run(lake: Lake, grace: timedelta, until: datetime | None = None) -> Pla
     start = state.processed_through or floor_minute(first_event)
     late_from = None
     if state.posts_version is not None and state.processed_through is not None:
-        late = earliest_new_event(lake, state.posts_version)
+        late = earliest_new_event(lake, posts, state.posts_version)
         if late is not None and late < state.processed_through:
             late_from = floor_minute(late)
             start = min(start, late_from)

@@ -9,7 +9,6 @@ append-only file, as production would) so stopping it disturbs no one else.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -24,7 +23,7 @@ import jsonschema
 import polars as pl
 import pytest
 
-from tests.conftest import T0, score_row
+from tests.conftest import T0, require_env, score_row
 from trendlake.config import Settings
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, TREND_SCORES
@@ -36,16 +35,6 @@ pytestmark = pytest.mark.integration
 
 M = timedelta(minutes=1)
 WAIT = 30.0  # bound on every wait for a server or a message
-
-
-def _require_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.skip(
-            f"{name} is not set: start the services with `scripts/services/services up` "
-            "and `source .cache/services/env.sh`"
-        )
-    return value
 
 
 def _scored(minute: int, score: float, keyword: str) -> dict[str, object]:
@@ -116,7 +105,7 @@ def _publish_ok(lake: Lake, settings: Settings) -> dict[str, int]:
 
 @pytest.fixture
 def redis_url() -> str:
-    return _require_env("TRENDLAKE_REDIS_URL")
+    return require_env("TRENDLAKE_REDIS_URL")
 
 
 def _cleanup_redis(url: str, prefix: str) -> None:
@@ -343,7 +332,7 @@ def test_redis_stopped_and_restarted_mid_stream_loses_and_duplicates_nothing(
 
 
 def test_a_plain_kafka_consumer_receives_each_alert_once(tmp_path: Path) -> None:
-    bootstrap = _require_env("TRENDLAKE_KAFKA_BOOTSTRAP")
+    bootstrap = require_env("TRENDLAKE_KAFKA_BOOTSTRAP")
     from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
     from trendlake.publish.kafka_sink import KafkaSink

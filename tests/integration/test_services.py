@@ -6,26 +6,17 @@ to ``.cache/services/env.sh``; a test whose variable is missing is skipped.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections import defaultdict
 
 import pytest
 
+from tests.conftest import require_env
+
 pytestmark = pytest.mark.integration
 
 RUN_ID = uuid.uuid4().hex[:12]
-
-
-def _require_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.skip(
-            f"{name} is not set: start the services with `scripts/services/services up` "
-            "and `source .cache/services/env.sh`"
-        )
-    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -33,7 +24,7 @@ def _require_env(name: str) -> str:
 
 
 def test_kafka_keyed_messages_round_trip_through_a_consumer_group() -> None:
-    bootstrap = _require_env("TRENDLAKE_KAFKA_BOOTSTRAP")
+    bootstrap = require_env("TRENDLAKE_KAFKA_BOOTSTRAP")
     from kafka import DefaultSerializer, KafkaAdminClient, KafkaConsumer, KafkaProducer
 
     topic = f"trendlake-test-services-{RUN_ID}"
@@ -105,7 +96,7 @@ def test_kafka_keyed_messages_round_trip_through_a_consumer_group() -> None:
 
 
 def test_redis_strings_sorted_sets_and_ttl() -> None:
-    url = _require_env("TRENDLAKE_REDIS_URL")
+    url = require_env("TRENDLAKE_REDIS_URL")
     import redis
 
     client = redis.Redis.from_url(url, decode_responses=True)
@@ -138,7 +129,7 @@ def test_redis_strings_sorted_sets_and_ttl() -> None:
 
 
 def test_s3_delta_table_write_append_and_read_back() -> None:
-    endpoint = _require_env("TRENDLAKE_TEST_S3_ENDPOINT")
+    endpoint = require_env("TRENDLAKE_TEST_S3_ENDPOINT")
     import boto3
     import pyarrow as pa
     from botocore.exceptions import ClientError
