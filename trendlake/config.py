@@ -26,16 +26,20 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(None, description="Redis URL; unset: off")
 
     window_minutes: int = Field(10, ge=1, le=240, description="sliding window length")
-    baseline_minutes: int = Field(180, ge=10, description="history behind each baseline")
+    baseline_minutes: int = Field(
+        180, ge=10, le=7200, description="history behind each baseline (5 days at most)"
+    )
     min_history_minutes: int = Field(40, ge=0, description="history needed before any alert")
     grace_seconds: int = Field(10, ge=0, description="wait after a minute ends before closing it")
-    noise_floor: float = Field(1.5, gt=0, description="beta: noise floor of the z-score")
-    z_threshold: float = Field(3.0, gt=0, description="z-score an alert needs")
+    noise_floor: float = Field(1.0, gt=0, description="beta: noise floor of the z-score")
+    z_threshold: float = Field(4.5, gt=0, description="z-score an alert needs")
     min_authors: int = Field(6, ge=1, description="distinct authors an alert needs")
     min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")
     cooldown_minutes: int = Field(60, ge=1, description="a keyword alerts once per cooldown")
     escalation_factor: float = Field(2.0, gt=1, description="score growth that re-announces")
-    chunk_minutes: int = Field(240, ge=10, description="minutes computed per step of a long run")
+    chunk_minutes: int = Field(
+        240, ge=10, le=1440, description="minutes computed per step of a long run"
+    )
     batch_posts: int = Field(5000, ge=1, description="ingest: posts per lake commit at most")
     batch_seconds: float = Field(15.0, gt=0, description="ingest: seconds between commits at most")
     ended_minutes: int = Field(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from trendlake.errors import InputError
 from trendlake.timeutil import parse_iso
@@ -32,6 +34,10 @@ class Evaluation:
     latencies_s: list[float] = field(default_factory=list)
     qualifying: int = 0  # bursts of >= MIN_BURST_AUTHORS distinct authors
     recalled_in_time: int = 0  # of those, announced within RECALL_WITHIN of onset
+    # Of the qualifying bursts, those with enough distinct authors inside RECALL_WITHIN for an
+    # alert to be possible at all (see `evaluate`'s `reachable`), and how many were recalled.
+    reachable: int = 0
+    reachable_in_time: int = 0
     announcements: int = 0
     true_announcements: int = 0
     hours: float = 0.0
@@ -51,6 +57,10 @@ class Evaluation:
     @property
     def recall_in_time(self) -> float:
         return self.recalled_in_time / self.qualifying if self.qualifying else 1.0
+
+    @property
+    def recall_reachable(self) -> float:
+        return self.reachable_in_time / self.reachable if self.reachable else 1.0
 
     @property
     def precision(self) -> float:
@@ -101,8 +111,18 @@ def announced(alerts: Iterable[Mapping[str, Any]]) -> list[Announcement]:
     ]
 
 
-def evaluate(truth: Mapping[str, Any], announcements: Iterable[Announcement]) -> Evaluation:
-    """Score announcements against the truth; a burst is named between onset and end + slack."""
+def evaluate(
+    truth: Mapping[str, Any],
+    announcements: Iterable[Announcement],
+    reachable: Collection[tuple[str, str]] = (),
+) -> Evaluation:
+    """Score announcements against the truth; a burst is named between onset and end + slack.
+
+    `reachable` names the bursts (keyword, kind) that had at least the alert's minimum of
+    distinct authors within RECALL_WITHIN of onset: a slow ramp can have fewer, and then no
+    detector that demands that many authors can be on time; recall over these is reported
+    apart from recall over all qualifying bursts.
+    """
     by_key: dict[tuple[str, str], list[datetime]] = {}
     for keyword, kind, at in announcements:
         by_key.setdefault((keyword, kind), []).append(at)
@@ -121,13 +141,16 @@ def evaluate(truth: Mapping[str, Any], announcements: Iterable[Announcement]) ->
         result.true_announcements += len(hits)
         qualifies = burst["authors"] >= MIN_BURST_AUTHORS
         result.qualifying += qualifies
+        result.reachable += qualifies and key in reachable
         if not hits:
             result.missed.append(burst["keyword"])
             continue
         latency = min(hits) - onset
         result.detected.append(burst["keyword"])
         result.latencies_s.append(latency.total_seconds())
-        result.recalled_in_time += qualifies and latency <= RECALL_WITHIN
+        on_time = qualifies and latency <= RECALL_WITHIN
+        result.recalled_in_time += on_time
+        result.reachable_in_time += on_time and key in reachable
     decoy_keys = {(d["keyword"], d["kind"]) for d in truth["decoys"] if d.get("keyword")}
     result.decoys = len(decoy_keys)
     result.decoys_alerted = sorted(k for k, kind in decoy_keys if (k, kind) in by_key)
@@ -135,3 +158,25 @@ def evaluate(truth: Mapping[str, Any], announcements: Iterable[Announcement]) ->
         k for k, kind in by_key if (k, kind) not in burst_keys | decoy_keys
     )
     return result
+
+
+def reachable_bursts(
+    truth: Mapping[str, Any], counts: pl.DataFrame, min_authors: int
+) -> set[tuple[str, str]]:
+    """Bursts with >= `min_authors` distinct authors in their first RECALL_WITHIN.
+
+    `counts` are keyword_counts rows (minute, keyword, kind, author_dids); the authors include
+    the keyword's background posters, who count towards a real alert just the same.
+    """
+    found: set[tuple[str, str]] = set()
+    for burst in truth["bursts"]:
+        onset = parse_iso(burst["onset"])
+        early = counts.filter(
+            (pl.col("keyword") == burst["keyword"])
+            & (pl.col("kind") == burst["kind"])
+            & (pl.col("minute") >= onset)
+            & (pl.col("minute") < onset + RECALL_WITHIN)
+        )
+        if early["author_dids"].explode().drop_nulls().n_unique() >= min_authors:
+            found.add((burst["keyword"], burst["kind"]))
+    return found

@@ -15,7 +15,10 @@ the posts up to that minute (no recursive state to carry or repair):
 - confidence = Phi(z) (logistic approximation) * the share of the baseline history that
   actually exists, so a score over a cold start reads as less certain.
 
-Cumulative sums and as-of joins give each window's history in one pass over the rows.
+Shares are summed as fixed-point integers (units of 1e-15), so every sum is exact and the
+same whichever order or chunking adds it up: a live minute and a backfill over it give
+identical rows. A chunk of a few minutes (live mode) sums each window's history directly; a
+long chunk (backfill) uses per-keyword prefix sums and as-of joins, one pass over the rows.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 import polars as pl
 
 _KEY = ["keyword", "kind"]
+SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
+DIRECT_MAX_MINUTES = 4  # up to this many window minutes, sum each one's history directly
 
 
 def _prefix_at(
@@ -61,19 +66,21 @@ def score_windows(
     """
     window = pl.duration(minutes=window_minutes)
     span = pl.duration(minutes=window_minutes + baseline_minutes)
-    volume = volume.select("minute", "posts").sort("minute")
+    volume = volume.select("minute", pl.col("posts").cast(pl.Int64)).sort("minute")
     vol_prefix = volume.with_columns(
         v_n=(pl.col("posts") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
         v_p=pl.col("posts").cum_sum(),
-        v_q=(pl.col("posts").cast(pl.Float64) ** 2).cum_sum(),
+        v_q=(pl.col("posts") ** 2).cum_sum(),
     )
     share = (
         history.select("minute", *_KEY, "authors")
         .join(volume, on="minute", how="inner")
         .with_columns(s=pl.col("authors") / pl.col("posts"))
-        .sort([*_KEY, "minute"])
-        .with_columns(
-            s1=pl.col("s").cum_sum().over(_KEY), s2=(pl.col("s") ** 2).cum_sum().over(_KEY)
+        .select(
+            "minute",
+            *_KEY,
+            s1=(pl.col("s") * SHARE_UNIT).round().cast(pl.Int64),
+            s2=(pl.col("s") ** 2 * SHARE_UNIT).round().cast(pl.Int64),
         )
     )
     rows = windows.with_columns(
@@ -82,14 +89,13 @@ def score_windows(
     rows = _prefix_at(rows, "_t", vol_prefix, None, {"v_p": "p_t", "v_q": "q_t"})
     rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi", "v_p": "p_hi", "v_q": "q_hi"})
     rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
-    rows = _prefix_at(rows, "_hi", share, _KEY, {"s1": "s1_hi", "s2": "s2_hi"})
-    rows = _prefix_at(rows, "_lo", share, _KEY, {"s1": "s1_lo", "s2": "s2_lo"})
+    rows = _with_share_sums(rows, share)
 
     n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
-    mean = pl.when(n > 0).then((pl.col("s1_hi") - pl.col("s1_lo")) / n).otherwise(0.0)
-    second = pl.when(n > 0).then((pl.col("s2_hi") - pl.col("s2_lo")) / n).otherwise(0.0)
+    mean = pl.when(n > 0).then(pl.col("sum_s1") / SHARE_UNIT / n).otherwise(0.0)
+    second = pl.when(n > 0).then(pl.col("sum_s2") / SHARE_UNIT / n).otherwise(0.0)
     window_posts = (pl.col("p_t") - pl.col("p_hi")).cast(pl.Float64)
-    window_sq = pl.col("q_t") - pl.col("q_hi")
+    window_sq = (pl.col("q_t") - pl.col("q_hi")).cast(pl.Float64)
     rows = rows.with_columns(
         history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
         baseline=mean * window_posts,
@@ -133,3 +139,34 @@ def score_windows(
         "langs",
         "lang_shares",
     ).sort("minute", "kind", "keyword")
+
+
+def _with_share_sums(rows: pl.DataFrame, share: pl.DataFrame) -> pl.DataFrame:
+    """Add sum_s1, sum_s2: each window's share sums over its history minutes (_lo, _hi].
+
+    Integer sums, so both ways below give the same numbers to the last digit.
+    """
+    targets = rows.select("minute", "_lo", "_hi").unique()
+    if targets.height <= DIRECT_MAX_MINUTES:
+        # Live mode: a handful of window minutes; filter and sum each one's history.
+        sums = pl.concat(
+            [
+                share.filter((pl.col("minute") > lo) & (pl.col("minute") <= hi))
+                .group_by(_KEY)
+                .agg(sum_s1=pl.col("s1").sum(), sum_s2=pl.col("s2").sum())
+                .with_columns(minute=pl.lit(minute, dtype=rows.schema["minute"]))
+                for minute, lo, hi in targets.iter_rows()
+            ],
+            how="vertical_relaxed",
+        )
+        return rows.join(sums, on=["minute", *_KEY], how="left").with_columns(
+            pl.col("sum_s1", "sum_s2").fill_null(0)
+        )
+    prefix = share.sort([*_KEY, "minute"]).with_columns(
+        s1=pl.col("s1").cum_sum().over(_KEY), s2=pl.col("s2").cum_sum().over(_KEY)
+    )
+    rows = _prefix_at(rows, "_hi", prefix, _KEY, {"s1": "s1_hi", "s2": "s2_hi"})
+    rows = _prefix_at(rows, "_lo", prefix, _KEY, {"s1": "s1_lo", "s2": "s2_lo"})
+    return rows.with_columns(
+        sum_s1=pl.col("s1_hi") - pl.col("s1_lo"), sum_s2=pl.col("s2_hi") - pl.col("s2_lo")
+    )

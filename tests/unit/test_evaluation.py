@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import polars as pl
 import pytest
 
 from tests.conftest import T0
-from trendlake.evaluation import announced, evaluate
+from trendlake.evaluation import announced, evaluate, reachable_bursts
 
 M = timedelta(minutes=1)
 
@@ -68,3 +69,30 @@ def test_only_new_alert_rows_are_announcements_and_totals_add_up() -> None:
     total = evaluate(TRUTH, announced(rows))
     total.add(evaluate(TRUTH, []))
     assert (total.bursts, len(total.detected), total.hours) == (6, 1, 4.0)
+
+
+def test_recall_over_reachable_bursts_leaves_out_slow_ramps() -> None:
+    announcements = [("zorblax", "word", T0 + 62 * M), ("#slow", "hashtag", T0 + 95 * M)]
+    result = evaluate(TRUTH, announcements, reachable={("zorblax", "word"), ("#slow", "hashtag")})
+    assert (result.reachable, result.reachable_in_time) == (2, 1)  # #slow came 5 min late
+    assert result.recall_reachable == pytest.approx(1 / 2)
+    assert evaluate(TRUTH, announcements).reachable == 0
+
+
+def test_reachable_bursts_need_enough_distinct_authors_in_three_minutes() -> None:
+    def row(keyword: str, kind: str, minute: int, dids: list[str]) -> dict[str, object]:
+        return {"minute": T0 + minute * M, "keyword": keyword, "kind": kind, "author_dids": dids}
+
+    counts = pl.DataFrame(
+        [
+            row("zorblax", "word", 60, ["a", "b", "c"]),
+            row("zorblax", "word", 62, ["c", "d", "e", "f"]),  # 6 distinct by minute 3
+            row("#slow", "hashtag", 90, ["a", "b"]),
+            row("#slow", "hashtag", 92, ["a", "c"]),
+            row("#slow", "hashtag", 93, ["d", "e", "f", "g"]),  # too late: minute 4
+            row("missed", "word", 10, ["a", "b", "c", "d", "e", "f"]),
+        ],
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+    found = reachable_bursts(TRUTH, counts, min_authors=6)
+    assert found == {("zorblax", "word"), ("missed", "word")}

@@ -289,3 +289,20 @@ def test_a_phrase_explains_its_words_surge() -> None:
     )
     kept = eligible(rows, RULES).sort("keyword")["keyword"].to_list()
     assert kept == ["grumpy noodle", "noodle"]
+
+
+def test_live_minutes_and_a_backfill_score_identically() -> None:
+    # Live mode sums each window's history directly; a long chunk uses prefix sums. Shares are
+    # fixed-point integers, so both give the same rows to the last bit.
+    history = pl.concat(
+        [_history("zorblax", [0, 1, 2, 1, 3] * 14, 25), _history("quux", [1, 0, 0, 2] * 17, 28)]
+    )
+    volume = _volume(range(0, 110), 97)
+    windows = [_window(m, 5 + m % 7, kw) for m in range(90, 110) for kw in ("zorblax", "quux")]
+    backfill = _score(windows, history, volume)
+    live = pl.concat(
+        [_score([w for w in windows if w["minute"] == T0 + m * M], history, volume)
+         for m in range(90, 110)]
+    ).sort("minute", "kind", "keyword")  # fmt: skip
+    assert backfill.height == 40
+    assert backfill.drop("velocity", "score").equals(live.drop("velocity", "score"))
