@@ -252,9 +252,10 @@ def domain_of(url: str) -> str | None:
 
 def stopwords_for(langs: Sequence[str]) -> frozenset[str]:
     """Normalized stopwords of the given languages plus English (cached)."""
-    if isinstance(langs, str):  # a lone "en" would otherwise read as ("e", "n")
-        langs = (langs,)
-    return _stopwords_for_key(langs if isinstance(langs, tuple) else tuple(langs))
+    if type(langs) is not tuple:  # once per post: the usual tuple skips both tests
+        # A lone "en" would otherwise read as ("e", "n").
+        langs = (langs,) if isinstance(langs, str) else tuple(langs)
+    return _stopwords_for_key(langs)
 
 
 # --- stopwords ------------------------------------------------------------------------------
@@ -289,6 +290,18 @@ def _normalized_stopwords(lang: str) -> frozenset[str]:
 
 
 # --- extraction -------------------------------------------------------------------------
+#
+# How `extract_keywords` is fast. `_TOKEN_RE` is exact but slow: it tries up to nine
+# alternatives at every token, and `findall` builds a 6-tuple per token. Most tokens are a
+# plain word between blanks, possibly with punctuation around it ("Hello," "world!"), so the
+# text is first cut at blanks with `str.split()`, such chunks are recognized with a few str
+# methods, and only the others (links, mentions, hashtags, e-mails, emoji, CJK, "covid-19")
+# go through `_TOKEN_RE`, one chunk at a time.
+#
+# Why that is exact: `str.split()` splits on exactly the characters `\s` matches; no
+# `_TOKEN_RE` alternative matches across a blank; its look-behinds and its look-ahead read
+# a blank as they read a string edge; and every other character starts a match. So the
+# token stream of the text is the concatenation of the token streams of its chunks.
 
 
 def extract_keywords(
@@ -298,24 +311,58 @@ def extract_keywords(
     links: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """Unique (keyword, kind) pairs of one post, in first-seen order (rules in module doc)."""
-    # filter(None, ...): lake rows may hold null list items; they mean nothing.
-    tags = [tag for tag in map(_hashtag_of, filter(None, hashtags)) if tag]
-    domains = [domain for domain in map(domain_of, filter(None, links)) if domain]
+    # Most posts have no facets: skip building the comprehensions for them.
+    tags = _facet_tags(hashtags) if hashtags else []
+    domains = _facet_domains(links) if links else []
     words: list[str] = []
     phrases: list[str] = []
-    if text and not text.isspace():
+    if text:
         stop = stopwords_for(langs)
-        _scan(normalize(text).replace("’", "'"), stop, tags, domains, words, phrases)
-    pairs = _pairs(tags, KIND_HASHTAG)
-    pairs += _pairs(domains, KIND_DOMAIN)
-    pairs += _pairs(words, KIND_WORD)
-    pairs += _pairs(phrases, KIND_PHRASE)
+        if text.isascii():
+            # `normalize` inlined: NFKC is the identity on ASCII, and casefold() is lower().
+            # ASCII text has no ’ and no CJK.
+            _scan(text.lower(), stop, tags, domains, words, phrases)
+        else:
+            text = normalize(text).replace("’", "'")
+            # Checked after NFKC, which turns halfwidth kana into CJK characters, and "…"
+            # into ASCII. CJK text has few blanks: cutting it into chunks would only add work.
+            if not text.isascii() and _CJK_SEARCH(text):
+                _scan_chunk(text, None, stop, tags, domains, words, phrases)
+            else:
+                _scan(text, stop, tags, domains, words, phrases)
+    # dict.fromkeys deduplicates in first-seen order; empty lists skip the comprehension.
+    pairs = [(tag, KIND_HASHTAG) for tag in dict.fromkeys(tags)] if tags else []
+    if domains:
+        pairs += [(domain, KIND_DOMAIN) for domain in dict.fromkeys(domains)]
+    if words:
+        pairs += [(word, KIND_WORD) for word in dict.fromkeys(words)]
+        if phrases:
+            pairs += [(phrase, KIND_PHRASE) for phrase in dict.fromkeys(phrases)]
     return pairs
 
 
-def _pairs(keywords: list[str], kind: str) -> list[tuple[str, str]]:
-    # dict.fromkeys deduplicates in first-seen order.
-    return [(keyword, kind) for keyword in dict.fromkeys(keywords)] if keywords else []
+def _facet_tags(hashtags: Sequence[str]) -> list[str]:
+    # filter(None, ...): lake rows may hold null list items; they mean nothing.
+    return [tag for tag in map(_hashtag_of, filter(None, hashtags)) if tag]
+
+
+def _facet_domains(links: Sequence[str]) -> list[str]:
+    return [domain for domain in map(domain_of, filter(None, links)) if domain]
+
+
+# Punctuation that may surround a plain word: characters that are neither word characters
+# nor blanks, nor '#' or '@' (which start hashtags and mentions), nor combining marks
+# (which belong to the word before them). Each run of them is one `[^\w\s\#@]+` match,
+# which only breaks phrase adjacency. '_' is a word character but matches `[\#@_]` on its
+# own and breaks adjacency the same way, so it may be stripped too.
+_EDGE_PUNCT = (
+    "!\"$%&'()*+,-./:;<=>?[\\]^_`{|}~"  # ASCII punctuation but '#' and '@'
+    "¡¿«»‘“”„‹›–—•·°§¶†"  # common non-ASCII punctuation that NFKC leaves alone
+)
+_CJK_SEARCH = re.compile(f"[{_CJK_CHARS}]").search
+# In text without CJK, a chunk without word characters ("🔥", "❤️", "->") holds only
+# adjacency breaks: every alternative of `_TOKEN_RE` that yields something needs one.
+_WORD_CHAR_SEARCH = re.compile(r"\w").search
 
 
 def _scan(
@@ -326,22 +373,72 @@ def _scan(
     words: list[str],
     phrases: list[str],
 ) -> None:
-    """Tokenize normalized text into the four output lists (appends; dedup is the caller's)."""
+    """Tokenize normalized text into the four output lists (appends; dedup is the caller's).
+
+    The text must hold no CJK character: a CJK run would pass here for a plain word.
+    """
     prev: str | None = None  # last kept word while phrase adjacency holds
-    for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(text):
+    for chunk in text.split():
+        if chunk.isalnum():  # the usual case: a plain word between blanks
+            if chunk in stop:  # about half of all words; without "'", always dropped
+                prev = None
+                continue
+            word = chunk
+            joins_next = True
+        else:
+            word = chunk.strip(_EDGE_PUNCT)
+            if not (word.isalnum() or _is_apostrophe_word(word)) or "://" in chunk:
+                # Punctuation only, links, mentions, hashtags, e-mails, emoji, "covid-19",
+                # "1,000"... ("http://" would otherwise read as the word "http").
+                if word and _WORD_CHAR_SEARCH(chunk):
+                    prev = _scan_chunk(chunk, prev, stop, tags, domains, words, phrases)
+                else:
+                    prev = None
+                continue
+            # One word in punctuation: `_TOKEN_RE` would read punctuation, the guarded word
+            # (only punctuation follows it, so its look-ahead holds), punctuation.
+            if chunk[0] != word[0]:
+                prev = None
+            joins_next = chunk[-1] == word[-1]
+        if word.isascii() and "'" not in word:
+            # Inlined `_keep_word` for plain ASCII words, which are most tokens.
+            if not (
+                MIN_WORD_LEN <= len(word) <= MAX_WORD_LEN
+                and word not in stop
+                and not word.isdigit()
+            ):
+                prev = None
+                continue
+            kept = word
+        elif (kept := _keep_word(word, stop)) is None:
+            prev = None
+            continue
+        words.append(kept)
+        if prev is not None and prev != kept:
+            phrases.append(f"{prev} {kept}")
+        prev = kept if joins_next else None
+
+
+def _is_apostrophe_word(word: str) -> bool:
+    """Whether `word` (stripped of edge punctuation) is letter/digit runs joined by single
+    apostrophes ("don't", "rock'n'roll"): one `_WORD` match, which `_keep_word` handles."""
+    return "'" in word and "''" not in word and word.replace("'", "").isalnum()
+
+
+def _scan_chunk(
+    chunk: str,
+    prev: str | None,
+    stop: frozenset[str],
+    tags: list[str],
+    domains: list[str],
+    words: list[str],
+    phrases: list[str],
+) -> str | None:
+    """`_TOKEN_RE` on normalized text, or one blank-free chunk of it, into the four output
+    lists; `prev` is the phrase state before it, and the state after it is returned."""
+    for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(chunk):
         if word := word or unguarded_word:
-            # Inlined fast path: plain ASCII words are most tokens, and a call per token
-            # costs about a fifth of the whole extraction.
-            if word.isascii() and "'" not in word:
-                kept = (
-                    word
-                    if MIN_WORD_LEN <= len(word) <= MAX_WORD_LEN
-                    and word not in stop
-                    and not word.isdigit()
-                    else None
-                )
-            else:
-                kept = _keep_word(word, stop)
+            kept = _keep_word(word, stop)
             if kept:
                 words.append(kept)
                 if prev is not None and prev != kept:
@@ -350,13 +447,18 @@ def _scan(
             continue
         prev = None
         if cjk:
-            words.extend(_cjk_words(cjk, stop))
+            _cjk_words(cjk, stop, words)
         elif tag:  # the pattern already refuses digit-only tags
             tags.append("#" + tag)
-        elif domain := _clean_host(url_host or bare_host):
+        elif (url_host or bare_host) and (domain := _clean_host(url_host or bare_host)):
+            # Tested first: most tokens here are punctuation, mentions or e-mails (no host).
             domains.append(domain)
+    return prev
 
 
+# Cached: words recur, and for a Hangul or accented word the rules cost several calls. The
+# key holds the stopword set (its hash is cached), so a result never outlives its set.
+@lru_cache(maxsize=1 << 15)
 def _keep_word(word: str, stop: frozenset[str]) -> str | None:
     """The keyword a space-script token stands for, or None when rule 5 drops it."""
     if "'" in word:
@@ -408,35 +510,33 @@ def _has_hangul_syllable(pair: str) -> bool:
     return _HANGUL_FIRST <= first <= _HANGUL_LAST or _HANGUL_FIRST <= second <= _HANGUL_LAST
 
 
-def _cjk_words(run: str, stop: frozenset[str]) -> list[str]:
-    """Katakana words and Han-bearing bigrams of one Han/Hiragana/Katakana run (rule 6)."""
-    out: list[str] = []
+def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
+    """Append the Katakana words and Han-bearing bigrams of one CJK run (rule 6) to `out`.
+
+    The bigram loop is a plain loop, inlined here: measured faster than building every
+    bigram in C (map/zip, slices) and filtering, and than a zero-width-lookahead regex,
+    because most of the cost is creating each bigram string anyway.
+    """
     for katakana, segment in _CJK_SPLIT_RE.findall(run):
         if katakana:
             if katakana not in stop:
                 out.append(katakana)
-        else:
-            _han_bigrams(segment, stop, out)
-    return out
+            continue
+        # A Han/Hiragana segment: its bigrams that are not both Hiragana.
+        prev = segment[0]
+        prev_kana = _HIRAGANA_FIRST <= prev <= _HIRAGANA_LAST
+        for char in segment[1:]:
+            kana = _HIRAGANA_FIRST <= char <= _HIRAGANA_LAST
+            if not (kana and prev_kana):
+                bigram = prev + char
+                if bigram not in stop:
+                    out.append(bigram)
+            prev, prev_kana = char, kana
 
 
-def _han_bigrams(segment: str, stop: frozenset[str], out: list[str]) -> None:
-    """Append the bigrams of a Han/Hiragana segment that are not both Hiragana.
-
-    A plain loop: measured faster than building every bigram in C (map/zip) and filtering,
-    and than a zero-width-lookahead regex, because most of the cost is per bigram anyway.
-    """
-    prev = segment[0]
-    prev_kana = _HIRAGANA_FIRST <= prev <= _HIRAGANA_LAST
-    for char in segment[1:]:
-        kana = _HIRAGANA_FIRST <= char <= _HIRAGANA_LAST
-        if not (kana and prev_kana):
-            bigram = prev + char
-            if bigram not in stop:
-                out.append(bigram)
-        prev, prev_kana = char, kana
-
-
+# Cached, like `_clean_host`: tags and link hosts repeat across posts far more than words do
+# (trending tags, youtube.com, bsky.app), and each costs a normalize and a regex or two.
+@lru_cache(maxsize=4096)
 def _hashtag_of(tag: str) -> str | None:
     """Keyword of a facet tag (given without '#', any case), None when not a hashtag."""
     tag = normalize(tag).strip()
@@ -446,6 +546,7 @@ def _hashtag_of(tag: str) -> str | None:
     return "#" + tag
 
 
+@lru_cache(maxsize=4096)
 def _clean_host(host: str) -> str | None:
     """Rule 2 applied to a raw host: drop user info and port, lowercase, strip www./m."""
     if not host:  # also the cheap exit for punctuation, mentions and e-mails in _scan

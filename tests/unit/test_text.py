@@ -394,3 +394,55 @@ def test_kinds_are_only_the_four() -> None:
 
 def test_langs_may_be_a_list() -> None:
     assert extract_keywords("nicht zorblax", ["de"]) == [("zorblax", KIND_WORD)]
+
+
+# --- fast paths -------------------------------------------------------------------------------
+
+
+def _through_the_tokenizer(text: str, langs: tuple[str, ...]) -> tuple[list[str], ...]:
+    """Tags, domains, words, phrases of `_TOKEN_RE` run on the whole text, as before the
+    blank-split fast path existed."""
+    from trendlake import text as text_module
+
+    out: tuple[list[str], ...] = ([], [], [], [])
+    normalized = normalize(text).replace("’", "'")
+    text_module._scan_chunk(normalized, None, stopwords_for(langs), *out)
+    return out
+
+
+def _through_the_fast_path(text: str, langs: tuple[str, ...]) -> tuple[list[str], ...]:
+    from trendlake import text as text_module
+
+    out: tuple[list[str], ...] = ([], [], [], [])
+    normalized = normalize(text).replace("’", "'")
+    text_module._scan(normalized, stopwords_for(langs), *out)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Taylor Swift, concert tickets! (Sold out) ...again",
+        "«Bonjour» l'homme, d’affaires; aujourd'hui — c'est 'fini' dogs' it''s ''",
+        "http:// https://x.com/a (https://y.org) x.com/b www.z.net agree.It",
+        "mail a.b+c@d.co me @bob: @alice.bsky.social, #Tag. #1 ##x issue#42",
+        "covid-19 1,000 3.14 __init__ a_b x+y ps5 2024 🔥fire🔥 ❤️ 👍🏽 ok!!",
+        "Straße ΣΊΣΥΦΟΣ ＡＢＣ！ 𝐁𝐨𝐥𝐝 a¨b ´x ﬁnance İstanbul नमस्ते, دنیا",
+        "한국에서, 방탄소년단이! ㅋㅋㅋ 사이 (나라의)",
+        "tab\tnew\nline\x1cfs\u2028ls\u3000ideographic",
+    ],
+)
+@pytest.mark.parametrize("langs", [("en",), ("fr",), ("de",), ("ko",)])
+def test_blank_split_fast_path_matches_the_tokenizer(text: str, langs: tuple[str, ...]) -> None:
+    # The fast path cuts the text at blanks and reads "word," without the regex; every
+    # output list, in order and with repeats, must be what the tokenizer alone gives.
+    assert _through_the_fast_path(text, langs) == _through_the_tokenizer(text, langs)
+    assert _through_the_fast_path(text.upper(), langs) == _through_the_tokenizer(
+        text.upper(), langs
+    )
+
+
+def test_ascii_text_skips_normalize_but_agrees_with_it() -> None:
+    # ASCII text is only lower()-ed; a trailing emoji sends the same text through normalize.
+    text = "The QUICK brown fox, don't STOP! #Tag https://Example.COM/x zorblax"
+    assert extract_keywords(text, ("en",)) == extract_keywords(text + " 🔥", ("en",))
