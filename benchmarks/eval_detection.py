@@ -80,7 +80,8 @@ def topk_baseline(
         .with_columns(minute=pl.col("minute") + pl.duration(minutes=pl.col("offset")))
         .group_by("minute", "keyword", "kind")
         .agg(n=pl.col("posts").sum())
-        .with_columns(rank=pl.col("n").rank("ordinal", descending=True).over("minute"))
+        # "min": tied keywords share a rank, so ties never depend on row order.
+        .with_columns(rank=pl.col("n").rank("min", descending=True).over("minute"))
         .filter(pl.col("rank") <= k)
     )
     return with_cooldown(windows)

@@ -27,7 +27,11 @@ class Settings(BaseSettings):
 
     window_minutes: int = Field(10, ge=1, le=240, description="sliding window length")
     baseline_minutes: int = Field(
-        180, ge=10, le=7200, description="history behind each baseline (5 days at most)"
+        180,
+        ge=10,
+        le=7200,
+        multiple_of=10,
+        description="history behind each baseline (a multiple of 10 minutes, 5 days at most)",
     )
     min_history_minutes: int = Field(40, ge=0, description="history needed before any alert")
     grace_seconds: int = Field(10, ge=0, description="wait after a minute ends before closing it")

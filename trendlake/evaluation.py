@@ -165,7 +165,7 @@ def reachable_bursts(
 ) -> set[tuple[str, str]]:
     """Bursts with >= `min_authors` distinct authors in their first RECALL_WITHIN.
 
-    `counts` are keyword_counts rows (minute, keyword, kind, author_dids); the authors include
+    `counts` are keyword_counts rows (minute, keyword, kind, author_keys); the authors include
     the keyword's background posters, who count towards a real alert just the same.
     """
     found: set[tuple[str, str]] = set()
@@ -177,6 +177,6 @@ def reachable_bursts(
             & (pl.col("minute") >= onset)
             & (pl.col("minute") < onset + RECALL_WITHIN)
         )
-        if early["author_dids"].explode().drop_nulls().n_unique() >= min_authors:
+        if early["author_keys"].explode().drop_nulls().n_unique() >= min_authors:
             found.add((burst["keyword"], burst["kind"]))
     return found

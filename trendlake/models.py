@@ -18,6 +18,7 @@ POST_DELETES: Final = "post_deletes"
 MINUTE_STATS: Final = "minute_stats"
 KEYWORD_COUNTS: Final = "keyword_counts"
 TREND_SCORES: Final = "trend_scores"
+KEYWORD_BASELINES: Final = "keyword_baselines"
 ALERTS: Final = "alerts"
 
 
@@ -93,9 +94,23 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
     ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
     ("posts", pa.int64(), False, "posts in the minute containing the keyword (once per post)"),
     ("authors", pa.int64(), False, "distinct authors of those posts"),
-    ("author_dids", _STR_LIST, False, "those authors, sorted (windows union them exactly)"),
+    (
+        "author_keys",
+        pa.list_(pa.int64()),
+        False,
+        "those authors as 64-bit BLAKE2b keys of their DIDs, sorted (windows union them)",
+    ),
     ("langs", _STR_LIST, False, "languages of those posts, most frequent first"),
     ("lang_posts", pa.list_(pa.int64()), False, "posts per language, in the order of langs"),
+)
+
+KEYWORD_BASELINES_SCHEMA: Final = _schema(
+    ("as_of", UTC_MICROS, False, "10-minute boundary: the history is the baseline minutes before"),
+    ("date", pa.date32(), False, "UTC date of as_of (partition column)"),
+    ("keyword", pa.string(), False, "normalised keyword"),
+    ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
+    ("share_sum", pa.int64(), False, "sum over the history of authors/posts, in units of 1e-15"),
+    ("share_sq_sum", pa.int64(), False, "sum over the history of (authors/posts)^2, 1e-15 units"),
 )
 
 TREND_SCORES_SCHEMA: Final = _schema(
@@ -158,6 +173,13 @@ TABLES: Final[dict[str, TableSpec]] = {
         ),
         TableSpec(
             KEYWORD_COUNTS, KEYWORD_COUNTS_SCHEMA, ("date",), "minute", "keyword counts per minute"
+        ),
+        TableSpec(
+            KEYWORD_BASELINES,
+            KEYWORD_BASELINES_SCHEMA,
+            ("date",),
+            "as_of",
+            "per-keyword history sums every 10 minutes (a cache the scores step rebuilds)",
         ),
         TableSpec(
             TREND_SCORES, TREND_SCORES_SCHEMA, ("date",), "minute", "sliding-window trend scores"

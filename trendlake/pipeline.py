@@ -17,10 +17,34 @@ import pyarrow as pa
 from trendlake import alerts as alert_rules
 from trendlake.config import Settings
 from trendlake.lake import Lake
-from trendlake.models import ALERTS, KEYWORD_COUNTS, MINUTE_STATS, POSTS, TABLES, TREND_SCORES
-from trendlake.scoring import score_windows
+from trendlake.models import (
+    ALERTS,
+    KEYWORD_BASELINES,
+    KEYWORD_COUNTS,
+    MINUTE_STATS,
+    POSTS,
+    TABLES,
+    TREND_SCORES,
+)
+from trendlake.scoring import (
+    BASELINE_STEP,
+    SNAPSHOT_SCHEMA,
+    advance_snapshot,
+    baseline_snapshots,
+    expectation,
+    history_shares,
+    score_windows,
+    snapshots_needed,
+    zscore,
+)
 from trendlake.timeutil import MINUTE, iso, minutes_between
-from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
+from trendlake.windows import (
+    exact_windows,
+    keyword_occurrences,
+    minute_counts,
+    minute_volume,
+    window_bounds,
+)
 
 POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time"]
 WINDOW_COLUMNS = [
@@ -29,7 +53,7 @@ WINDOW_COLUMNS = [
     "kind",
     "posts",
     "authors",
-    "author_dids",
+    "author_keys",
     "langs",
     "lang_posts",
 ]
@@ -92,42 +116,122 @@ def compute_counts(
         rows += counts.height
         if progress:
             progress(chunk.minutes)
+    _drop_stale_snapshots(lake, span, settings)
     return StepResult(rows, span.minutes)
+
+
+def _drop_stale_snapshots(lake: Lake, span: MinuteRange, settings: Settings) -> None:
+    """Delete the baseline snapshots whose history includes minutes of `span`.
+
+    Snapshot H sums the minutes [H - baseline, H), so the affected ones are H in
+    (start, end + baseline). The scores step rebuilds them when it needs them. In live mode
+    no snapshot that late exists yet, and the log's statistics show it without a commit.
+    """
+    low, high = span.start + MINUTE, span.end + settings.baseline_minutes * MINUTE
+    bounds = lake.time_bounds(KEYWORD_BASELINES)
+    if bounds is None or bounds[1] < low or bounds[0] >= high:
+        return
+    empty = TABLES[KEYWORD_BASELINES].schema.empty_table()
+    lake.replace_range(KEYWORD_BASELINES, empty, low, high)
 
 
 def compute_scores(
     lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
 ) -> StepResult:
-    """trend_scores: sliding-window counts, distinct authors and z-scores for `span`."""
+    """trend_scores: sliding-window counts, distinct authors and z-scores for `span`.
+
+    A window gets a row when its distinct authors reach the screen (3) and it runs above its
+    baseline. The author bound (per-minute authors summed) and the baseline decide first which
+    windows can qualify; only those, and the minute before each (for velocity), have their
+    author keys unioned, which is what keeps a minute cheap at high volume.
+    """
     window = settings.window_minutes * MINUTE
-    reach = window + settings.baseline_minutes * MINUTE
+    screen = _screen(settings)
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
         first = chunk.start - MINUTE  # one extra window for velocity
         counts = lake.read(KEYWORD_COUNTS, first - window + MINUTE, chunk.end, WINDOW_COLUMNS)
-        windows = window_counts(
-            counts, first, chunk.end, settings.window_minutes, _screen(settings)
+        bounds = window_bounds(counts, first, chunk.end, settings.window_minutes)
+        bounds = bounds.filter(pl.col("author_bound") >= screen)
+        as_of = snapshots_needed(chunk_minutes(first, chunk.end), settings.window_minutes)
+        baselines = _snapshots(lake, as_of, settings)
+        volume = lake.read(
+            MINUTE_STATS,
+            as_of[0] - settings.baseline_minutes * MINUTE - MINUTE,
+            chunk.end,
+            ["minute", "posts"],
         )
-        history = lake.read(
-            KEYWORD_COUNTS,
-            chunk.start - reach,
-            chunk.end - window,
-            ["minute", "keyword", "kind", "authors"],
-        ).join(windows.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi")
-        volume = lake.read(MINUTE_STATS, chunk.start - reach, chunk.end, ["minute", "posts"])
+        expected = expectation(
+            bounds,
+            baselines,
+            volume,
+            window_minutes=settings.window_minutes,
+            baseline_minutes=settings.baseline_minutes,
+        )
+        bound_z = zscore(pl.col("author_bound").cast(pl.Float64), settings.noise_floor)
+        passing = expected.filter((pl.col("minute") >= chunk.start) & (bound_z > 0)).select(
+            "minute", "keyword", "kind"
+        )
+        wanted = pl.concat([passing, passing.with_columns(pl.col("minute") - MINUTE)]).unique()
+        windows = exact_windows(counts, wanted, settings.window_minutes)
         scores = score_windows(
             windows,
-            history,
+            baselines,
             volume,
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
             noise_floor=settings.noise_floor,
-        ).filter(pl.col("minute") >= chunk.start)
+        )
+        scores = scores.join(passing, on=["minute", "keyword", "kind"], how="semi").filter(
+            pl.col("unique_authors") >= screen
+        )
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height
         if progress:
             progress(chunk.minutes)
     return StepResult(rows, span.minutes)
+
+
+def chunk_minutes(start: datetime, end: datetime) -> list[datetime]:
+    return [start + i * MINUTE for i in range(minutes_between(start, end))]
+
+
+def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.DataFrame:
+    """Baseline snapshots for the boundaries `as_of`: from keyword_baselines, or built.
+
+    A missing snapshot is advanced from the one 10 minutes before it when that exists (reading
+    the 10 minutes entering and the 10 leaving the history), else built from the whole
+    history; either way it is written, one commit per boundary (live mode: one every 10
+    minutes). A boundary with no history at all has no rows and is rebuilt each time, which
+    costs nothing.
+    """
+    step, history = BASELINE_STEP, settings.baseline_minutes * MINUTE
+    stored = lake.read(KEYWORD_BASELINES, as_of[0] - step, as_of[-1] + MINUTE)
+    known = {
+        key[0]: frame.select(list(SNAPSHOT_SCHEMA))
+        for key, frame in stored.partition_by("as_of", as_dict=True).items()
+    }
+    for boundary in as_of:
+        if boundary in known:
+            continue
+        previous = known.get(boundary - step)
+        if previous is not None:
+            entering = _history_shares(lake, boundary - step, boundary)
+            leaving = _history_shares(lake, boundary - step - history, boundary - history)
+            built = advance_snapshot(previous, entering, leaving, boundary)
+        else:
+            shares = _history_shares(lake, boundary - history, boundary)
+            built = baseline_snapshots(shares, [boundary], settings.baseline_minutes)
+        known[boundary] = built
+        if built.height:
+            frame = built.with_columns(date=pl.col("as_of").dt.date()).to_arrow()
+            lake.replace_range(KEYWORD_BASELINES, frame, boundary, boundary + MINUTE)
+    return pl.concat([known[boundary] for boundary in as_of])
+
+
+def _history_shares(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
+    history = lake.read(KEYWORD_COUNTS, start, end, ["minute", "keyword", "kind", "authors"])
+    return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "posts"]))
 
 
 def compute_alerts(

@@ -3,8 +3,11 @@
 The baseline is history-based and volume-normalised, so a minute's score is a pure function of
 the posts up to that minute (no recursive state to carry or repair):
 
-- share of a history minute m = authors(keyword, m) / posts(m); the history is the
-  `baseline_minutes` minutes before the current window (minutes without posts do not count);
+- share of a history minute m = authors(keyword, m) / posts(m); the history of a window is
+  the `baseline_minutes` minutes before the last 10-minute boundary at or before the window's
+  start (its `as_of`; minutes without posts do not count). Aligning on boundaries lets one
+  snapshot of per-keyword sums (`baseline_snapshots`, cached in keyword_baselines) serve ten
+  minutes of windows, instead of every minute re-reading hours of keyword counts;
 - expected unique authors E = mean(share) * posts in the window, so the daily rhythm of the
   whole network moves the expectation instead of making common words trend;
 - spread S = std(share) * sqrt(sum of posts(m)^2 over the window);
@@ -15,19 +18,80 @@ the posts up to that minute (no recursive state to carry or repair):
 - confidence = Phi(z) (logistic approximation) * the share of the baseline history that
   actually exists, so a score over a cold start reads as less certain.
 
-Shares are summed as fixed-point integers (units of 1e-15), so every sum is exact and the
-same whichever order or chunking adds it up: a live minute and a backfill over it give
-identical rows. A chunk of a few minutes (live mode) sums each window's history directly; a
-long chunk (backfill) uses per-keyword prefix sums and as-of joins, one pass over the rows.
+Shares are summed as fixed-point integers (units of 1e-15), so every sum is exact and the same
+whichever order, chunking or snapshot adds it up: a minute scored live and in a backfill give
+identical rows.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 import polars as pl
 
 _KEY = ["keyword", "kind"]
 SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
-DIRECT_MAX_MINUTES = 4  # up to this many window minutes, sum each one's history directly
+BASELINE_STEP = timedelta(minutes=10)  # snapshot spacing; baseline_minutes is a multiple
+SNAPSHOT_SCHEMA = {
+    "as_of": pl.Datetime("us", "UTC"),
+    "keyword": pl.String,
+    "kind": pl.String,
+    "share_sum": pl.Int64,
+    "share_sq_sum": pl.Int64,
+}
+
+
+def baseline_as_of(minute: pl.Expr, window_minutes: int) -> pl.Expr:
+    """The snapshot a window ending at `minute` uses: last boundary <= the window's start."""
+    return (minute - pl.duration(minutes=window_minutes - 1)).dt.truncate("10m")
+
+
+def snapshots_needed(minutes: Iterable[datetime], window_minutes: int) -> list[datetime]:
+    """The distinct `baseline_as_of` of the given window minutes, ascending."""
+    frame = pl.DataFrame({"minute": list(minutes)}, schema={"minute": pl.Datetime("us", "UTC")})
+    return sorted(frame.select(baseline_as_of(pl.col("minute"), window_minutes))["minute"].unique())
+
+
+def history_shares(history: pl.DataFrame, volume: pl.DataFrame) -> pl.DataFrame:
+    """(minute, keyword, kind, s1, s2): each history row's share and squared share, fixed point."""
+    share = (
+        history.select("minute", *_KEY, "authors")
+        .join(volume.select("minute", "posts"), on="minute", how="inner")
+        .with_columns(s=pl.col("authors") / pl.col("posts"))
+    )
+    return share.select(
+        "minute",
+        *_KEY,
+        s1=(pl.col("s") * SHARE_UNIT).round().cast(pl.Int64),
+        s2=(pl.col("s") ** 2 * SHARE_UNIT).round().cast(pl.Int64),
+    )
+
+
+def baseline_snapshots(
+    shares: pl.DataFrame, as_of: Sequence[datetime], baseline_minutes: int
+) -> pl.DataFrame:
+    """Per boundary H in `as_of` and keyword: share sums over the minutes [H - baseline, H).
+
+    `shares` are `history_shares` covering those minutes. Sums go through 10-minute blocks,
+    so many boundaries cost little more than one.
+    """
+    if not as_of:
+        return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
+    span = timedelta(minutes=baseline_minutes)
+    blocks = (
+        shares.with_columns(block=pl.col("minute").dt.truncate("10m"))
+        .group_by("block", *_KEY)
+        .agg(pl.col("s1").sum(), pl.col("s2").sum())
+    )
+    frames = [
+        blocks.filter((pl.col("block") >= boundary - span) & (pl.col("block") < boundary))
+        .group_by(_KEY)
+        .agg(share_sum=pl.col("s1").sum(), share_sq_sum=pl.col("s2").sum())
+        .with_columns(as_of=pl.lit(boundary, dtype=SNAPSHOT_SCHEMA["as_of"]))
+        for boundary in as_of
+    ]
+    return pl.concat(frames).select(list(SNAPSHOT_SCHEMA)).sort("as_of", "kind", "keyword")
 
 
 def _prefix_at(
@@ -49,9 +113,91 @@ def _prefix_at(
     return joined.drop(f"_{at}_m").with_columns(pl.col(list(names.values())).fill_null(0))
 
 
+def advance_snapshot(
+    previous: pl.DataFrame, entering: pl.DataFrame, leaving: pl.DataFrame, as_of: datetime
+) -> pl.DataFrame:
+    """The snapshot at `as_of` from the one BASELINE_STEP before it, without re-reading history.
+
+    `entering` and `leaving` are `history_shares` of the minutes that join ([as_of - step,
+    as_of)) and leave ([as_of - step - baseline, as_of - baseline)) the history. Integer sums
+    make this exactly `baseline_snapshots` of the whole history; a keyword whose sum drops to
+    0 has left it (every minute with an author adds at least one unit).
+    """
+    parts = [
+        previous.select(*_KEY, s1=pl.col("share_sum"), s2=pl.col("share_sq_sum")),
+        entering.select(*_KEY, "s1", "s2"),
+        leaving.select(*_KEY, -pl.col("s1"), -pl.col("s2")),
+    ]
+    return (
+        pl.concat(parts)
+        .group_by(_KEY)
+        .agg(share_sum=pl.col("s1").sum(), share_sq_sum=pl.col("s2").sum())
+        .filter(pl.col("share_sum") > 0)
+        .with_columns(as_of=pl.lit(as_of, dtype=SNAPSHOT_SCHEMA["as_of"]))
+        .select(list(SNAPSHOT_SCHEMA))
+        .sort("kind", "keyword")
+    )
+
+
+def expectation(
+    rows: pl.DataFrame,
+    baselines: pl.DataFrame,
+    volume: pl.DataFrame,
+    *,
+    window_minutes: int,
+    baseline_minutes: int,
+) -> pl.DataFrame:
+    """Add baseline (E), baseline_std (S) and history_minutes to window rows (minute, key).
+
+    `baselines` are snapshots (see `baseline_snapshots`) for every as_of the rows use;
+    `volume` the minute_stats rows (minute, posts) from the earliest history minute on.
+    """
+    volume = volume.select("minute", pl.col("posts").cast(pl.Int64)).sort("minute")
+    vol_prefix = volume.with_columns(
+        v_n=(pl.col("posts") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
+        v_p=pl.col("posts").cum_sum(),
+        v_q=(pl.col("posts") ** 2).cum_sum(),
+    )
+    one = pl.duration(minutes=1)
+    rows = rows.with_columns(as_of=baseline_as_of(pl.col("minute"), window_minutes))
+    rows = rows.with_columns(
+        _t=pl.col("minute"),
+        _w=pl.col("minute") - pl.duration(minutes=window_minutes),
+        _hi=pl.col("as_of") - one,
+        _lo=pl.col("as_of") - pl.duration(minutes=baseline_minutes) - one,
+    )
+    rows = _prefix_at(rows, "_t", vol_prefix, None, {"v_p": "p_t", "v_q": "q_t"})
+    rows = _prefix_at(rows, "_w", vol_prefix, None, {"v_p": "p_w", "v_q": "q_w"})
+    rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi"})
+    rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
+    rows = rows.join(baselines, on=["as_of", *_KEY], how="left").with_columns(
+        pl.col("share_sum", "share_sq_sum").fill_null(0)
+    )
+    n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
+    mean = pl.when(n > 0).then(pl.col("share_sum") / SHARE_UNIT / n).otherwise(0.0)
+    second = pl.when(n > 0).then(pl.col("share_sq_sum") / SHARE_UNIT / n).otherwise(0.0)
+    window_posts = (pl.col("p_t") - pl.col("p_w")).cast(pl.Float64)
+    window_sq = (pl.col("q_t") - pl.col("q_w")).cast(pl.Float64)
+    return rows.with_columns(
+        history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
+        baseline=mean * window_posts,
+        baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
+    ).drop(
+        "as_of", "_t", "_w", "_hi", "_lo", "p_t", "q_t", "p_w", "q_w", "n_hi", "n_lo",
+        "share_sum", "share_sq_sum",
+    )  # fmt: skip
+
+
+def zscore(x: pl.Expr, noise_floor: float) -> pl.Expr:
+    """SigniTrend's z with noise floor beta, over rows that have baseline and baseline_std."""
+    return (x - pl.max_horizontal(pl.col("baseline"), pl.lit(noise_floor))) / (
+        pl.col("baseline_std") + noise_floor
+    )
+
+
 def score_windows(
     windows: pl.DataFrame,
-    history: pl.DataFrame,
+    baselines: pl.DataFrame,
     volume: pl.DataFrame,
     *,
     window_minutes: int,
@@ -60,52 +206,17 @@ def score_windows(
 ) -> pl.DataFrame:
     """Add baseline, baseline_std, history_minutes, zscore, velocity and score to `windows`.
 
-    `windows` holds window rows for [first - 1 min, end) (the extra minute feeds velocity);
-    `history` holds keyword_counts rows (minute, keyword, kind, authors) and `volume` the
-    minute_stats rows (minute, posts) reaching `window_minutes + baseline_minutes` back.
+    A window's previous-minute row, when `windows` has it, feeds its velocity (else 0).
     """
-    window = pl.duration(minutes=window_minutes)
-    span = pl.duration(minutes=window_minutes + baseline_minutes)
-    volume = volume.select("minute", pl.col("posts").cast(pl.Int64)).sort("minute")
-    vol_prefix = volume.with_columns(
-        v_n=(pl.col("posts") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
-        v_p=pl.col("posts").cum_sum(),
-        v_q=(pl.col("posts") ** 2).cum_sum(),
-    )
-    share = (
-        history.select("minute", *_KEY, "authors")
-        .join(volume, on="minute", how="inner")
-        .with_columns(s=pl.col("authors") / pl.col("posts"))
-        .select(
-            "minute",
-            *_KEY,
-            s1=(pl.col("s") * SHARE_UNIT).round().cast(pl.Int64),
-            s2=(pl.col("s") ** 2 * SHARE_UNIT).round().cast(pl.Int64),
-        )
-    )
-    rows = windows.with_columns(
-        _hi=pl.col("minute") - window, _lo=pl.col("minute") - span, _t=pl.col("minute")
-    )
-    rows = _prefix_at(rows, "_t", vol_prefix, None, {"v_p": "p_t", "v_q": "q_t"})
-    rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi", "v_p": "p_hi", "v_q": "q_hi"})
-    rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
-    rows = _with_share_sums(rows, share)
-
-    n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
-    mean = pl.when(n > 0).then(pl.col("sum_s1") / SHARE_UNIT / n).otherwise(0.0)
-    second = pl.when(n > 0).then(pl.col("sum_s2") / SHARE_UNIT / n).otherwise(0.0)
-    window_posts = (pl.col("p_t") - pl.col("p_hi")).cast(pl.Float64)
-    window_sq = (pl.col("q_t") - pl.col("q_hi")).cast(pl.Float64)
-    rows = rows.with_columns(
-        history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
-        baseline=mean * window_posts,
-        baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
+    rows = expectation(
+        windows,
+        baselines,
+        volume,
+        window_minutes=window_minutes,
+        baseline_minutes=baseline_minutes,
     )
     x = pl.col("unique_authors").cast(pl.Float64)
-    rows = rows.with_columns(
-        zscore=(x - pl.max_horizontal(pl.col("baseline"), pl.lit(noise_floor)))
-        / (pl.col("baseline_std") + noise_floor)
-    )
+    rows = rows.with_columns(zscore=zscore(x, noise_floor))
     previous = rows.select(
         (pl.col("minute") + pl.duration(minutes=1)).alias("minute"),
         *_KEY,
@@ -139,34 +250,3 @@ def score_windows(
         "langs",
         "lang_shares",
     ).sort("minute", "kind", "keyword")
-
-
-def _with_share_sums(rows: pl.DataFrame, share: pl.DataFrame) -> pl.DataFrame:
-    """Add sum_s1, sum_s2: each window's share sums over its history minutes (_lo, _hi].
-
-    Integer sums, so both ways below give the same numbers to the last digit.
-    """
-    targets = rows.select("minute", "_lo", "_hi").unique()
-    if targets.height <= DIRECT_MAX_MINUTES:
-        # Live mode: a handful of window minutes; filter and sum each one's history.
-        sums = pl.concat(
-            [
-                share.filter((pl.col("minute") > lo) & (pl.col("minute") <= hi))
-                .group_by(_KEY)
-                .agg(sum_s1=pl.col("s1").sum(), sum_s2=pl.col("s2").sum())
-                .with_columns(minute=pl.lit(minute, dtype=rows.schema["minute"]))
-                for minute, lo, hi in targets.iter_rows()
-            ],
-            how="vertical_relaxed",
-        )
-        return rows.join(sums, on=["minute", *_KEY], how="left").with_columns(
-            pl.col("sum_s1", "sum_s2").fill_null(0)
-        )
-    prefix = share.sort([*_KEY, "minute"]).with_columns(
-        s1=pl.col("s1").cum_sum().over(_KEY), s2=pl.col("s2").cum_sum().over(_KEY)
-    )
-    rows = _prefix_at(rows, "_hi", prefix, _KEY, {"s1": "s1_hi", "s2": "s2_hi"})
-    rows = _prefix_at(rows, "_lo", prefix, _KEY, {"s1": "s1_lo", "s2": "s2_lo"})
-    return rows.with_columns(
-        sum_s1=pl.col("s1_hi") - pl.col("s1_lo"), sum_s2=pl.col("s2_hi") - pl.col("s2_lo")
-    )

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import T0
 from trendlake.evaluation import announced, evaluate, reachable_bursts
+from trendlake.windows import author_key
 
 M = timedelta(minutes=1)
 
@@ -80,17 +81,18 @@ def test_recall_over_reachable_bursts_leaves_out_slow_ramps() -> None:
 
 
 def test_reachable_bursts_need_enough_distinct_authors_in_three_minutes() -> None:
-    def row(keyword: str, kind: str, minute: int, dids: list[str]) -> dict[str, object]:
-        return {"minute": T0 + minute * M, "keyword": keyword, "kind": kind, "author_dids": dids}
+    def row(keyword: str, kind: str, minute: int, dids: str) -> dict[str, object]:
+        keys = [author_key(did) for did in dids]
+        return {"minute": T0 + minute * M, "keyword": keyword, "kind": kind, "author_keys": keys}
 
     counts = pl.DataFrame(
         [
-            row("zorblax", "word", 60, ["a", "b", "c"]),
-            row("zorblax", "word", 62, ["c", "d", "e", "f"]),  # 6 distinct by minute 3
-            row("#slow", "hashtag", 90, ["a", "b"]),
-            row("#slow", "hashtag", 92, ["a", "c"]),
-            row("#slow", "hashtag", 93, ["d", "e", "f", "g"]),  # too late: minute 4
-            row("missed", "word", 10, ["a", "b", "c", "d", "e", "f"]),
+            row("zorblax", "word", 60, "abc"),
+            row("zorblax", "word", 62, "cdef"),  # 6 distinct by minute 3
+            row("#slow", "hashtag", 90, "ab"),
+            row("#slow", "hashtag", 92, "ac"),
+            row("#slow", "hashtag", 93, "defg"),  # too late: minute 4
+            row("missed", "word", 10, "abcdef"),
         ],
         schema_overrides={"minute": pl.Datetime("us", "UTC")},
     )

@@ -26,7 +26,7 @@ def _counts(minutes: list[int], posts: int) -> pa.Table:
             "kind": ["word"] * len(moments),
             "posts": [posts] * len(moments),
             "authors": [1] * len(moments),
-            "author_dids": [["did:plc:a"]] * len(moments),
+            "author_keys": [[7]] * len(moments),
             "langs": [["en"]] * len(moments),
             "lang_posts": [[posts]] * len(moments),
         }

@@ -22,7 +22,7 @@ def _minute(day: int, minute: int) -> pa.Table:
             "kind": ["word"],
             "posts": [1],
             "authors": [1],
-            "author_dids": [["did:plc:a"]],
+            "author_keys": [[7]],
             "langs": [["en"]],
             "lang_posts": [[1]],
         }

@@ -18,7 +18,14 @@ from trendlake.alerts import (
     eligible,
     prior_state,
 )
-from trendlake.scoring import score_windows
+from trendlake.scoring import (
+    SHARE_UNIT,
+    advance_snapshot,
+    baseline_snapshots,
+    history_shares,
+    score_windows,
+    snapshots_needed,
+)
 from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
 
 M = timedelta(minutes=1)
@@ -126,8 +133,10 @@ def _score(
             k: pl.Datetime("us", "UTC") for k in ("minute", "window_start", "window_end")
         },
     )
+    as_of = snapshots_needed(frame["minute"], 10)
+    baselines = baseline_snapshots(history_shares(history, volume), as_of, 60)
     return score_windows(
-        frame, history, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0
+        frame, baselines, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0
     )
 
 
@@ -291,18 +300,48 @@ def test_a_phrase_explains_its_words_surge() -> None:
     assert kept == ["grumpy noodle", "noodle"]
 
 
-def test_live_minutes_and_a_backfill_score_identically() -> None:
-    # Live mode sums each window's history directly; a long chunk uses prefix sums. Shares are
-    # fixed-point integers, so both give the same rows to the last bit.
+def test_a_window_uses_the_snapshot_of_the_last_boundary_before_it_starts() -> None:
+    # Windows ending at 98 and 99 start at 89 and 90: snapshots as of 80 and 90.
+    assert snapshots_needed([T0 + 98 * M, T0 + 99 * M, T0 + 100 * M], 10) == [
+        T0 + 80 * M,
+        T0 + 90 * M,
+    ]
+
+
+def test_snapshots_sum_exactly_the_history_before_their_boundary() -> None:
     history = pl.concat(
         [_history("zorblax", [0, 1, 2, 1, 3] * 14, 25), _history("quux", [1, 0, 0, 2] * 17, 28)]
     )
     volume = _volume(range(0, 110), 97)
-    windows = [_window(m, 5 + m % 7, kw) for m in range(90, 110) for kw in ("zorblax", "quux")]
-    backfill = _score(windows, history, volume)
-    live = pl.concat(
-        [_score([w for w in windows if w["minute"] == T0 + m * M], history, volume)
-         for m in range(90, 110)]
-    ).sort("minute", "kind", "keyword")  # fmt: skip
-    assert backfill.height == 40
-    assert backfill.drop("velocity", "score").equals(live.drop("velocity", "score"))
+    as_of = [T0 + m * M for m in (60, 70, 80, 90, 100)]
+    snapshots = baseline_snapshots(history_shares(history, volume), as_of, 60)
+    for row in snapshots.iter_rows(named=True):
+        lo, hi = row["as_of"] - 60 * M, row["as_of"]
+        mine = history.filter(
+            (pl.col("keyword") == row["keyword"])
+            & (pl.col("minute") >= lo)
+            & (pl.col("minute") < hi)
+        )["authors"].to_list()
+        assert row["share_sum"] == sum(round(a / 97 * SHARE_UNIT) for a in mine)
+        assert row["share_sq_sum"] == sum(round((a / 97) ** 2 * SHARE_UNIT) for a in mine)
+    assert snapshots.height == 10  # both keywords at every boundary
+
+
+def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> None:
+    history = pl.concat(
+        [
+            _history("zorblax", [0, 1, 2, 1, 3] * 14, 25),
+            _history("quux", [1, 0, 0, 2] * 17, 28),
+            _history("gone", [1, 2], 21),  # leaves the history between the two snapshots
+        ]
+    )
+    shares = history_shares(history, _volume(range(0, 110), 97))
+    at_80, at_90 = T0 + 80 * M, T0 + 90 * M
+
+    def between(lo: int, hi: int) -> pl.DataFrame:
+        return shares.filter(pl.col("minute").is_between(T0 + lo * M, T0 + hi * M, closed="left"))
+
+    previous = baseline_snapshots(shares, [at_80], 60)
+    advanced = advance_snapshot(previous, between(80, 90), between(20, 30), at_90)
+    assert "gone" in previous["keyword"].to_list()
+    assert advanced.equals(baseline_snapshots(shares, [at_90], 60))
