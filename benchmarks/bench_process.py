@@ -75,6 +75,9 @@ def build_lake(
             shifted = shifted.with_columns(date=pl.col("minute").dt.date())
             start = T0 - back * window * M
             lake.replace_range(name, shifted.to_arrow(), start, start + window * M)
+    # The minute before the window: it leaves the snapshot as of T0 - 10 min in the table,
+    # which live mode would have, so the timed snapshot minute advances it as live mode does.
+    compute_scores(lake, MinuteRange(T0 - M, T0), settings)
 
 
 def measure(rate: int, workdir: Path) -> dict[str, float]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from trendlake.text import extract_keywords
-from trendlake.timeutil import MINUTE
+from trendlake.timeutil import MINUTE, minutes_between
 
 OCCURRENCE_SCHEMA = {
     "minute": pl.Datetime("us", "UTC"),
@@ -19,6 +19,7 @@ OCCURRENCE_SCHEMA = {
 }
 TOP_LANGUAGES = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FEW_TARGETS = 4  # up to this many window minutes, spread rows by copying (see _spread)
 UNDETERMINED = "und"
 
 
@@ -27,6 +28,13 @@ def primary_language(langs: list[str] | None) -> str:
     if not langs:
         return UNDETERMINED
     return langs[0].split("-", 1)[0].strip().lower() or UNDETERMINED
+
+
+def _primary_languages(langs: pl.Series) -> pl.Series:
+    """`primary_language` of each post, computed once per distinct first language."""
+    first = langs.list.first()
+    names = {tag: primary_language([tag]) for tag in first.drop_nulls().unique().to_list()}
+    return first.replace_strict(names, default=UNDETERMINED, return_dtype=pl.String)
 
 
 def dedup_posts(posts: pl.DataFrame) -> pl.DataFrame:
@@ -55,7 +63,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "did": posts["did"].gather(rows),
-            "lang": pl.Series([primary_language(v) for v in posts["langs"].to_list()]).gather(rows),
+            "lang": _primary_languages(posts["langs"]).gather(rows),
             "keyword": [keyword for found in per_post for keyword, _ in found],
             "kind": [kind for found in per_post for _, kind in found],
         },
@@ -136,12 +144,26 @@ def _spread(
     counts: pl.DataFrame, columns: list[str], first: datetime, end: datetime, window_minutes: int
 ) -> pl.DataFrame:
     """Each minute row once per window it belongs to: target t in [first, end), t - row < W."""
+    counts = counts.select("minute", "keyword", "kind", *columns)
+    targets = minutes_between(first, end)
+    if 0 < targets <= FEW_TARGETS:
+        # Live mode: a minute or two of windows; copying rows out beats exploding every row
+        # into `window_minutes` copies and dropping most of them.
+        width = pl.duration(minutes=window_minutes)
+        return pl.concat(
+            [
+                counts.filter(
+                    (pl.col("minute") > target - width) & (pl.col("minute") <= target)
+                ).with_columns(target=pl.lit(target, dtype=counts.schema["minute"]))
+                for target in (first + i * MINUTE for i in range(targets))
+            ]
+        )
     return (
-        counts.select("minute", "keyword", "kind", *columns)
-        .with_columns(offset=pl.int_ranges(0, window_minutes))
+        counts.with_columns(offset=pl.int_ranges(0, window_minutes))
         .explode("offset")
         .with_columns(target=pl.col("minute") + pl.duration(minutes=pl.col("offset")))
         .filter((pl.col("target") >= first) & (pl.col("target") < end))
+        .drop("offset")
     )
 
 

@@ -26,7 +26,13 @@ from trendlake.scoring import (
     score_windows,
     snapshots_needed,
 )
-from trendlake.windows import keyword_occurrences, minute_counts, minute_volume, window_counts
+from trendlake.windows import (
+    exact_windows,
+    keyword_occurrences,
+    minute_counts,
+    minute_volume,
+    window_counts,
+)
 
 M = timedelta(minutes=1)
 
@@ -345,3 +351,11 @@ def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> Non
     advanced = advance_snapshot(previous, between(80, 90), between(20, 30), at_90)
     assert "gone" in previous["keyword"].to_list()
     assert advanced.equals(baseline_snapshots(shares, [at_90], 60))
+
+
+def test_no_wanted_windows_gives_an_empty_frame() -> None:
+    counts = minute_counts(keyword_occurrences(_posts([make_post("zorblax")])))
+    wanted = pl.DataFrame(
+        schema={"minute": pl.Datetime("us", "UTC"), "keyword": pl.String, "kind": pl.String}
+    )
+    assert exact_windows(counts, wanted, 10).height == 0
