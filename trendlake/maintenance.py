@@ -11,17 +11,20 @@ thousands of files. Maintenance keeps both short:
 - vacuum deletes files no version within the retention (default 7 days) still needs, so
   readers of recent versions and time travel within a week keep working;
 - log cleanup drops commit files older than the log retention (the table property
-  `delta.logRetentionDuration`, set by `ensure_properties`).
+  `delta.logRetentionDuration`, set by `ensure_properties`);
+- baseline snapshots (keyword_baselines, a cache) older than two days before the watermark
+  are deleted: each holds every keyword of three hours, and a rerun of an old range
+  rebuilds the ones it needs.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from trendlake.lake import Lake
-from trendlake.models import TABLES
+from trendlake.models import KEYWORD_BASELINES, TABLES
 
 RETENTION_HOURS = 7 * 24
 TABLE_PROPERTIES = {
@@ -30,6 +33,7 @@ TABLE_PROPERTIES = {
     "delta.checkpointInterval": "100",
 }
 TARGET_FILE_BYTES = 128 * 1024 * 1024
+SNAPSHOT_KEEP = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,20 @@ def maintain_lake(lake: Lake, *, retention_hours: int = RETENTION_HOURS) -> list
     """Maintain every table; closed partitions are those before the posts watermark's date."""
     watermark = lake.watermark()
     before = watermark.date() if watermark is not None else None
+    if watermark is not None:
+        prune_snapshots(lake, watermark - SNAPSHOT_KEEP)
     reports = [
         maintain_table(lake, name, before=before, retention_hours=retention_hours)
         for name in TABLES
     ]
     return [r for r in reports if r is not None]
+
+
+def prune_snapshots(lake: Lake, older_than: datetime) -> bool:
+    """Delete baseline snapshots as of before `older_than`; False when there were none."""
+    bounds = lake.time_bounds(KEYWORD_BASELINES)
+    if bounds is None or bounds[0] >= older_than:
+        return False
+    empty = TABLES[KEYWORD_BASELINES].schema.empty_table()
+    lake.replace_range(KEYWORD_BASELINES, empty, datetime(1970, 1, 1, tzinfo=UTC), older_than)
+    return True

@@ -8,8 +8,8 @@ import pyarrow as pa
 
 from tests.conftest import T0
 from trendlake.lake import Lake
-from trendlake.maintenance import TABLE_PROPERTIES, maintain_table
-from trendlake.models import KEYWORD_COUNTS
+from trendlake.maintenance import TABLE_PROPERTIES, maintain_table, prune_snapshots
+from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS
 
 
 def _minute(day: int, minute: int) -> pa.Table:
@@ -52,3 +52,24 @@ def test_compaction_of_closed_days_keeps_rows_and_the_open_day(lake: Lake) -> No
 
 def test_maintaining_a_missing_table_is_a_no_op(lake: Lake) -> None:
     assert maintain_table(lake, KEYWORD_COUNTS, before=None) is None
+
+
+def test_old_baseline_snapshots_are_pruned_and_recent_ones_kept(lake: Lake) -> None:
+    boundaries = [T0 + timedelta(days=day, minutes=10 * i) for day in range(4) for i in range(3)]
+    for boundary in boundaries:
+        snapshot = pa.table(
+            {
+                "as_of": [boundary],
+                "date": [boundary.date()],
+                "keyword": ["zorblax"],
+                "kind": ["word"],
+                "share_sum": [5],
+                "share_sq_sum": [1],
+            }
+        )
+        lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+    cutoff = T0 + timedelta(days=2)
+    assert prune_snapshots(lake, cutoff)
+    kept = sorted(lake.read(KEYWORD_BASELINES)["as_of"].to_list())
+    assert kept == [b for b in boundaries if b >= cutoff]
+    assert not prune_snapshots(lake, cutoff)  # nothing left to prune: no commit
