@@ -8,6 +8,7 @@ so reruns and backfills converge to the same rows.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from trendlake.config import Settings
 from trendlake.errors import LakeError
@@ -36,6 +37,10 @@ class Lake:
             uri = str(Path(uri.removeprefix("file://")).expanduser().resolve())
         self.uri = uri.rstrip("/")
         self.storage_options = storage_options or {}
+        # Opened tables, per thread: bringing one up to date reads only the commits since
+        # (2 ms locally) where opening replays the log from its checkpoint (13 ms), and a
+        # minute's three steps open tables a dozen times.
+        self._opened = threading.local()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lake:
@@ -50,12 +55,22 @@ class Lake:
 
     def table(self, name: str) -> DeltaTable | None:
         """The table at its latest version, or None when it does not exist yet."""
+        opened: dict[str, DeltaTable] = self._opened.__dict__.setdefault("tables", {})
+        cached = opened.get(name)
+        if cached is not None:
+            try:
+                cached.update_incremental()
+                return cached
+            except (DeltaError, OSError):  # gone or rewritten underneath: open it afresh
+                del opened[name]
         try:
-            return DeltaTable(self.table_uri(name), storage_options=self.storage_options)
+            table = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
         except TableNotFoundError:
             return None
         except OSError as exc:  # object store errors: bad endpoint, credentials, bucket
             raise LakeError(f"cannot open {self.table_uri(name)}: {exc}") from exc
+        opened[name] = table
+        return table
 
     def ensure(self, name: str) -> DeltaTable:
         """Open the table, creating it with its schema and partitioning when missing."""

@@ -102,3 +102,15 @@ def test_watermark_is_the_latest_event_time(lake: Lake) -> None:
         sink.add(_event(n))
     sink.close()
     assert lake.watermark() == T0 + timedelta(seconds=3)
+
+
+def test_an_opened_table_sees_commits_made_through_another_lake(lake: Lake) -> None:
+    lake.replace_range(KEYWORD_COUNTS, _counts([0, 1], 1), T0, T0 + timedelta(minutes=2))
+    assert lake.read(KEYWORD_COUNTS).height == 2  # opened and kept by this Lake
+    other = Lake(lake.uri)  # another process, as far as the table is concerned
+    other.replace_range(
+        KEYWORD_COUNTS, _counts([5], 3), T0 + timedelta(minutes=5), T0 + timedelta(minutes=6)
+    )
+    assert sorted(lake.read(KEYWORD_COUNTS)["posts"].to_list()) == [1, 1, 3]
+    table = lake.table(KEYWORD_COUNTS)
+    assert table is not None and table.version() == other.table(KEYWORD_COUNTS).version()  # type: ignore[union-attr]
