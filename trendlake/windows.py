@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from itertools import chain
 
 import polars as pl
 
@@ -55,17 +56,23 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
             strict=True,
         )
     ]
-    index = [i for i, found in enumerate(per_post) for _ in found]
-    if not index:
+    flat = list(chain.from_iterable(per_post))
+    if not flat:
         return pl.DataFrame(schema=OCCURRENCE_SCHEMA)
-    rows = pl.Series("i", index, dtype=pl.UInt32)
+    keywords, kinds = zip(*flat, strict=True)
+    # Each post's row index, once per keyword it has (the repeat runs in Polars).
+    rows = (
+        pl.Series("i", range(posts.height), dtype=pl.UInt32)
+        .repeat_by(pl.Series(list(map(len, per_post)), dtype=pl.UInt32))
+        .explode(empty_as_null=False)  # a post without keywords adds no row
+    )
     return pl.DataFrame(
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "did": posts["did"].gather(rows),
             "lang": _primary_languages(posts["langs"]).gather(rows),
-            "keyword": [keyword for found in per_post for keyword, _ in found],
-            "kind": [kind for found in per_post for _, kind in found],
+            "keyword": keywords,
+            "kind": kinds,
         },
         schema=OCCURRENCE_SCHEMA,
     )

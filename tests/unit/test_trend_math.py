@@ -49,6 +49,25 @@ def test_a_post_counts_once_per_keyword_and_replays_never_twice() -> None:
     assert (row["posts"], row["authors"]) == (1, 1)
 
 
+def test_posts_without_keywords_add_no_occurrences() -> None:
+    posts = _posts(
+        [
+            make_post("the and of", did="did:plc:a"),  # stopwords only
+            make_post("zorblax quibble", did="did:plc:b", minute=1),
+            make_post("", did="did:plc:c"),
+            make_post("zorblax", did="did:plc:d", minute=2),
+        ]
+    )
+    occurrences = keyword_occurrences(posts).sort("minute", "keyword")
+    assert occurrences.select("did", "keyword").rows() == [
+        ("did:plc:b", "quibble"),
+        ("did:plc:b", "zorblax"),
+        ("did:plc:b", "zorblax quibble"),
+        ("did:plc:d", "zorblax"),
+    ]
+    assert occurrences["minute"].null_count() == 0
+
+
 def test_bucketing_is_by_event_minute() -> None:
     posts = _posts(
         [
