@@ -153,7 +153,7 @@ def compute_scores(
         counts = lake.read(KEYWORD_COUNTS, first - window + MINUTE, chunk.end, WINDOW_COLUMNS)
         bounds = window_bounds(counts, first, chunk.end, settings.window_minutes)
         bounds = bounds.filter(pl.col("author_bound") >= screen)
-        as_of = snapshots_needed(chunk_minutes(first, chunk.end), settings.window_minutes)
+        as_of = snapshots_needed(_each_minute(first, chunk.end), settings.window_minutes)
         baselines = _snapshots(lake, as_of, settings)
         volume = lake.read(
             MINUTE_STATS,
@@ -192,7 +192,7 @@ def compute_scores(
     return StepResult(rows, span.minutes)
 
 
-def chunk_minutes(start: datetime, end: datetime) -> list[datetime]:
+def _each_minute(start: datetime, end: datetime) -> list[datetime]:
     return [start + i * MINUTE for i in range(minutes_between(start, end))]
 
 

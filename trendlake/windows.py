@@ -222,26 +222,6 @@ def exact_windows(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: in
     ).sort("minute", "kind", "keyword")
 
 
-def window_counts(
-    counts: pl.DataFrame,
-    first: datetime,
-    end: datetime,
-    window_minutes: int,
-    min_authors: int,
-) -> pl.DataFrame:
-    """Every window ending in [first, end) with at least `min_authors` distinct authors.
-
-    The author bound screens first: a window whose summed per-minute authors stay below
-    `min_authors` cannot reach it, so its author lists are never unioned.
-    """
-    bounds = window_bounds(counts, first, end, window_minutes)
-    wanted = bounds.filter(pl.col("author_bound") >= min_authors).select(
-        "minute", "keyword", "kind"
-    )
-    windows = exact_windows(counts, wanted, window_minutes)
-    return windows.filter(pl.col("unique_authors") >= min_authors)
-
-
 def _language_mix(spread: pl.DataFrame) -> pl.DataFrame:
     """Per window: the top languages of its posts and their shares (ties broken by code)."""
     window = ["target", "keyword", "kind"]

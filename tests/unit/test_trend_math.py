@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
@@ -31,10 +31,23 @@ from trendlake.windows import (
     keyword_occurrences,
     minute_counts,
     minute_volume,
-    window_counts,
+    window_bounds,
 )
 
 M = timedelta(minutes=1)
+
+
+def window_counts(
+    counts: pl.DataFrame, first: datetime, end: datetime, window_minutes: int, min_authors: int
+) -> pl.DataFrame:
+    """Every window ending in [first, end) with >= min_authors distinct authors, screened by
+    the author bound first: the composition the scores step uses, minus the baseline."""
+    bounds = window_bounds(counts, first, end, window_minutes)
+    wanted = bounds.filter(pl.col("author_bound") >= min_authors).select(
+        "minute", "keyword", "kind"
+    )
+    windows = exact_windows(counts, wanted, window_minutes)
+    return windows.filter(pl.col("unique_authors") >= min_authors)
 
 
 def _posts(rows: list[dict[str, object]]) -> pl.DataFrame:
