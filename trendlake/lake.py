@@ -73,9 +73,14 @@ class Lake:
         return table
 
     def ensure(self, name: str) -> DeltaTable:
-        """Open the table, creating it with its schema and partitioning when missing."""
+        """Open the table, creating it with its schema and partitioning when missing.
+
+        An existing table whose columns differ from this version's schema is refused with a
+        clear error instead of a failed write deep inside delta-rs.
+        """
         existing = self.table(name)
         if existing is not None:
+            _check_columns(name, self.table_uri(name), existing)
             return existing
         spec = TABLES[name]
         if self.is_local:
@@ -92,6 +97,13 @@ class Lake:
             )
         except OSError as exc:
             raise LakeError(f"cannot create {self.table_uri(name)}: {exc}") from exc
+
+    def check_tables(self) -> None:
+        """Raise LakeError when an existing table has another version's columns."""
+        for name in TABLES:
+            table = self.table(name)
+            if table is not None:
+                _check_columns(name, self.table_uri(name), table)
 
     def ensure_all(self) -> None:
         for name in TABLES:
@@ -199,6 +211,32 @@ class Lake:
         """The landed posts' event-time watermark: the latest event time in the posts table."""
         bounds = self.time_bounds(POSTS)
         return None if bounds is None else bounds[1]
+
+
+def _check_columns(name: str, uri: str, table: DeltaTable) -> None:
+    expected = TABLES[name].schema.names
+    found = [field.name for field in table.schema().fields]
+    if found == expected:
+        return
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    what = (
+        "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unexpected {', '.join(unexpected)}" if unexpected else "",
+            )
+            if part
+        )
+        or "column order differs"
+    )
+    advice = (
+        "move it aside and land the posts again"
+        if name == POSTS
+        else "it is derived: delete it and run `trendlake process --all` to recompute it"
+    )
+    raise LakeError(f"table {name} at {uri} has another version's columns ({what}); {advice}")
 
 
 def _partition_date(spec: TableSpec) -> str:

@@ -55,6 +55,7 @@ def process_closed_minutes(
     console: Console | None = None,
 ) -> str:
     """Plan and run; returns a one-line summary. `rerun_from` + `until` recompute a past range."""
+    lake.check_tables()  # one clear line before the run, not a failed step's stack trace
     if rerun_from is not None:
         if until is None:
             raise InputError("--from needs --until (the end of the range to recompute)")

@@ -10,12 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
 
 from trendlake.evaluation import announced, evaluate, load_truth
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
-from trendlake.models import ALERTS, KEYWORD_COUNTS, MINUTE_STATS, TREND_SCORES
+from trendlake.models import ALERTS, KEYWORD_COUNTS, MINUTE_STATS, TABLES, TREND_SCORES
 from trendlake.planner import plan_run
 from trendlake.timeutil import iso, parse_iso
 
@@ -152,4 +154,19 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_lake_from_another_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    lake_dir = tmp_path / "lake"
+    spec = TABLES[KEYWORD_COUNTS]
+    old = pa.schema(
+        [f if f.name != "author_keys" else pa.field("author_dids", pa.list_(pa.string()))
+         for f in spec.schema]
+    )  # fmt: skip
+    DeltaTable.create(str(lake_dir / KEYWORD_COUNTS), old, partition_by=list(spec.partition_by))
+    result = cli("process", "--all", lake_dir=lake_dir, check=False)
+    assert result.returncode != 0
+    assert "keyword_counts" in result.stderr and "author_dids" in result.stderr
+    assert "Traceback" not in result.stderr and "Stack Trace" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

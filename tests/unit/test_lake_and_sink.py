@@ -9,6 +9,7 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.conftest import T0
+from trendlake.errors import LakeError
 from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import post_row
 from trendlake.ingest.sinks import LakeSink
@@ -114,3 +115,15 @@ def test_an_opened_table_sees_commits_made_through_another_lake(lake: Lake) -> N
     assert sorted(lake.read(KEYWORD_COUNTS)["posts"].to_list()) == [1, 1, 3]
     table = lake.table(KEYWORD_COUNTS)
     assert table is not None and table.version() == other.table(KEYWORD_COUNTS).version()  # type: ignore[union-attr]
+
+
+def test_a_table_with_another_versions_columns_is_refused_clearly(lake: Lake) -> None:
+    old = pa.schema(
+        [f if f.name != "author_keys" else pa.field("author_dids", pa.list_(pa.string()))
+         for f in TABLES[KEYWORD_COUNTS].schema]
+    )  # fmt: skip
+    DeltaTable.create(lake.table_uri(KEYWORD_COUNTS), old, partition_by=["date"])
+    with pytest.raises(
+        LakeError, match=r"missing author_keys; unexpected author_dids.*process --all"
+    ):
+        lake.replace_range(KEYWORD_COUNTS, _counts([0], 1), T0, T0 + timedelta(minutes=1))

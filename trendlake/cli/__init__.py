@@ -10,6 +10,7 @@ import sys
 
 import click
 import typer
+from rich.text import Text
 
 from trendlake.cli import compute, landing, streams, up, views  # noqa: F401  (they register commands)
 from trendlake.cli.common import app, err
@@ -25,7 +26,8 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except TrendlakeError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        # One line whatever the terminal width; the message is text, never markup.
+        err.print(Text.assemble(("error:", "red"), f" {exc}"), highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
