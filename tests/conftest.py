@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from trendlake import synth
+from trendlake.alerts import AlertRules
 from trendlake.config import Settings
 from trendlake.lake import Lake
 
@@ -112,3 +113,15 @@ def require_env(name: str) -> str:
             "and `source .cache/services/env.sh`"
         )
     return value
+
+
+# Alert rules of the lifecycle and eligibility tests: round numbers, far from the defaults.
+RULES = AlertRules(
+    z_threshold=4,
+    min_authors=8,
+    min_ratio=2,
+    min_history_minutes=30,
+    cooldown=timedelta(minutes=60),
+    escalation_factor=2,
+    ended_after=timedelta(minutes=30),
+)

@@ -167,6 +167,18 @@ class Lake:
         )
         return table.version()
 
+    def delete_range(self, name: str, start: datetime, end: datetime) -> bool:
+        """Delete the rows whose time column lies in [start, end); False when none can.
+
+        The file statistics in the log decide first, so a range outside the table's time span
+        costs no commit (live mode calls this every minute with nothing to delete).
+        """
+        bounds = self.time_bounds(name)
+        if bounds is None or bounds[1] < start or bounds[0] >= end:
+            return False
+        self.replace_range(name, TABLES[name].schema.empty_table(), start, end)
+        return True
+
     def read(
         self,
         name: str,

@@ -104,9 +104,4 @@ def maintain_lake(lake: Lake, *, retention_hours: int = RETENTION_HOURS) -> list
 
 def prune_snapshots(lake: Lake, older_than: datetime) -> bool:
     """Delete baseline snapshots as of before `older_than`; False when there were none."""
-    bounds = lake.time_bounds(KEYWORD_BASELINES)
-    if bounds is None or bounds[0] >= older_than:
-        return False
-    empty = TABLES[KEYWORD_BASELINES].schema.empty_table()
-    lake.replace_range(KEYWORD_BASELINES, empty, datetime(1970, 1, 1, tzinfo=UTC), older_than)
-    return True
+    return lake.delete_range(KEYWORD_BASELINES, datetime(1970, 1, 1, tzinfo=UTC), older_than)

@@ -125,14 +125,11 @@ def _drop_stale_snapshots(lake: Lake, span: MinuteRange, settings: Settings) -> 
 
     Snapshot H sums the minutes [H - baseline, H), so the affected ones are H in
     (start, end + baseline). The scores step rebuilds them when it needs them. In live mode
-    no snapshot that late exists yet, and the log's statistics show it without a commit.
+    no snapshot that late exists yet, so nothing is committed.
     """
-    low, high = span.start + MINUTE, span.end + settings.baseline_minutes * MINUTE
-    bounds = lake.time_bounds(KEYWORD_BASELINES)
-    if bounds is None or bounds[1] < low or bounds[0] >= high:
-        return
-    empty = TABLES[KEYWORD_BASELINES].schema.empty_table()
-    lake.replace_range(KEYWORD_BASELINES, empty, low, high)
+    lake.delete_range(
+        KEYWORD_BASELINES, span.start + MINUTE, span.end + settings.baseline_minutes * MINUTE
+    )
 
 
 def compute_scores(

@@ -33,6 +33,7 @@ import polars as pl
 _KEY = ["keyword", "kind"]
 SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
 BASELINE_STEP = timedelta(minutes=10)  # snapshot spacing; baseline_minutes is a multiple
+_STEP_EVERY = "10m"  # BASELINE_STEP as a Polars truncation interval
 SNAPSHOT_SCHEMA = {
     "as_of": pl.Datetime("us", "UTC"),
     "keyword": pl.String,
@@ -44,7 +45,7 @@ SNAPSHOT_SCHEMA = {
 
 def baseline_as_of(minute: pl.Expr, window_minutes: int) -> pl.Expr:
     """The snapshot a window ending at `minute` uses: last boundary <= the window's start."""
-    return (minute - pl.duration(minutes=window_minutes - 1)).dt.truncate("10m")
+    return (minute - pl.duration(minutes=window_minutes - 1)).dt.truncate(_STEP_EVERY)
 
 
 def snapshots_needed(minutes: Iterable[datetime], window_minutes: int) -> list[datetime]:
@@ -80,7 +81,7 @@ def baseline_snapshots(
         return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
     span = timedelta(minutes=baseline_minutes)
     blocks = (
-        shares.with_columns(block=pl.col("minute").dt.truncate("10m"))
+        shares.with_columns(block=pl.col("minute").dt.truncate(_STEP_EVERY))
         .group_by("block", *_KEY)
         .agg(pl.col("s1").sum(), pl.col("s2").sum())
     )

@@ -10,13 +10,12 @@ import jsonschema
 import polars as pl
 import pytest
 
-from tests.conftest import T0, score_row
+from tests.conftest import RULES, T0, score_row
 from trendlake.alerts import (
     COOLING,
     ENDED,
     ESCALATING,
     NEW,
-    AlertRules,
     alert_id,
     announce,
     eligible,
@@ -29,15 +28,6 @@ from trendlake.pipeline import MinuteRange, compute_alerts
 from trendlake.publish.payload import event_id, schema, to_payload
 
 M = timedelta(minutes=1)
-RULES = AlertRules(
-    z_threshold=4,
-    min_authors=8,
-    min_ratio=2,
-    min_history_minutes=30,
-    cooldown=timedelta(minutes=60),
-    escalation_factor=2,
-    ended_after=timedelta(minutes=30),
-)
 TIMES = ("minute", "window_start", "window_end")
 
 

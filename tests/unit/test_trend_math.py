@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from tests.conftest import T0, make_post, score_row
+from tests.conftest import RULES, T0, make_post, score_row
 from trendlake.alerts import (
     COOLING,
     ENDED,
     ESCALATING,
     NEW,
-    AlertRules,
     announce,
     eligible,
     prior_state,
@@ -208,16 +207,6 @@ def test_a_burst_over_a_noisy_baseline_has_a_high_z_and_velocity() -> None:
     assert row["baseline"] == pytest.approx(10.0)
     assert row["zscore"] > 4
     assert row["velocity"] == 40
-
-
-RULES = AlertRules(
-    z_threshold=4,
-    min_authors=8,
-    min_ratio=2,
-    min_history_minutes=30,
-    cooldown=timedelta(minutes=60),
-    escalation_factor=2,
-)
 
 
 def _scored(
