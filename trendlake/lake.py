@@ -16,7 +16,6 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
@@ -186,16 +185,23 @@ class Lake:
         end: datetime | None = None,
         columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        """Rows whose time column lies in [start, end), pruning date partitions first."""
+        """Rows whose time column lies in [start, end), in the table's column order.
+
+        Polars' own Parquet reader, fed the live files and their statistics from the Delta
+        log (so files outside the range are never opened), decodes about twice as fast as a
+        pyarrow dataset and hands over no Arrow table to convert; every minute's scores read
+        eleven minutes of counts with their lists, which made the difference measurable.
+        """
         spec = TABLES[name]
+        wanted = list(columns) if columns else spec.schema.names
         table = self.table(name)
         if table is None:
-            return pl.from_arrow(spec.schema.empty_table().select(columns or spec.schema.names))  # type: ignore[return-value]
-        dataset = table.to_pyarrow_dataset()
-        result = dataset.to_table(
-            columns=list(columns) if columns else None, filter=_range_filter(spec, start, end)
-        )
-        return pl.from_arrow(result)  # type: ignore[return-value]
+            return pl.from_arrow(spec.schema.empty_table().select(wanted))  # type: ignore[return-value]
+        scan = pl.scan_delta(table)
+        condition = _range_condition(spec, start, end)
+        if condition is not None:
+            scan = scan.filter(condition)
+        return scan.select(wanted).collect()
 
     def transaction_version(self, name: str, app_id: str) -> int | None:
         table = self.table(name)
@@ -255,27 +261,17 @@ def _partition_date(spec: TableSpec) -> str:
     return spec.partition_by[0]
 
 
-def _range_filter(
+def _range_condition(
     spec: TableSpec, start: datetime | None, end: datetime | None
-) -> ds.Expression | None:
-    column, part = spec.time_column, _partition_date(spec)
-    terms: list[ds.Expression] = []
+) -> pl.Expr | None:
+    """[start, end) on the time column; the date-partition terms prune partitions first."""
+    column, part = pl.col(spec.time_column), pl.col(_partition_date(spec))
+    terms: list[pl.Expr] = []
     if start is not None:
-        terms += [
-            ds.field(part) >= _as_date(start),
-            ds.field(column) >= pa.scalar(start, pa.timestamp("us", tz="UTC")),
-        ]
+        terms += [part >= _as_date(start), column >= start]
     if end is not None:
-        terms += [
-            ds.field(part) <= _as_date(end),
-            ds.field(column) < pa.scalar(end, pa.timestamp("us", tz="UTC")),
-        ]
-    if not terms:
-        return None
-    expression = terms[0]
-    for term in terms[1:]:
-        expression = expression & term
-    return expression
+        terms += [part <= _as_date(end), column < end]
+    return pl.all_horizontal(terms) if terms else None
 
 
 def _as_date(moment: datetime) -> date:
