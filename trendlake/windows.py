@@ -182,6 +182,11 @@ def window_bounds(
     The bound (the per-minute distinct authors summed) is cheap: no author lists. A window
     whose bound cannot pass a screen never needs its exact count.
     """
+    targets = minutes_between(first, end)
+    if 0 < targets <= FEW_TARGETS:
+        return _few_window_bounds(
+            counts, [first + i * MINUTE for i in range(targets)], window_minutes
+        )
     return (
         _spread(counts, ["posts", "authors"], first, end, window_minutes)
         .group_by("target", "keyword", "kind")
@@ -190,6 +195,38 @@ def window_bounds(
             author_bound=pl.col("authors").sum().cast(pl.Int64),
         )
         .rename({"target": "minute"})
+    )
+
+
+def _few_window_bounds(
+    counts: pl.DataFrame, targets: list[datetime], window_minutes: int
+) -> pl.DataFrame:
+    """`window_bounds` for a few windows (live mode) in one group-by over the keywords.
+
+    Each window's sums are columns zeroed outside it, so the rows are hashed by keyword once,
+    not once per window they fall in: the string hashing is most of a group-by's cost.
+    """
+    width = window_minutes * MINUTE
+    minute = pl.col("minute")
+    columns: list[pl.Expr] = []
+    for i, target in enumerate(targets):
+        inside = (minute > target - width) & (minute <= target)
+        columns += [
+            pl.when(inside).then(pl.col("posts")).otherwise(0).alias(f"count_{i}"),
+            pl.when(inside).then(pl.col("authors")).otherwise(0).alias(f"author_bound_{i}"),
+        ]
+    sums = counts.select("keyword", "kind", *columns).group_by("keyword", "kind").sum()
+    return pl.concat(
+        [
+            sums.select(
+                minute=pl.lit(target, dtype=counts.schema["minute"]),
+                keyword="keyword",
+                kind="kind",
+                count=pl.col(f"count_{i}").cast(pl.Int64),
+                author_bound=pl.col(f"author_bound_{i}").cast(pl.Int64),
+            ).filter(pl.col("count") > 0)
+            for i, target in enumerate(targets)
+        ]
     )
 
 

@@ -128,6 +128,28 @@ def test_window_screen_drops_keywords_that_cannot_reach_the_author_floor() -> No
     assert set(windows["keyword"]) == {"quibble"}
 
 
+@pytest.mark.parametrize("targets", [1, 2, 4])
+def test_live_window_bounds_equal_the_backfill_ones(targets: int) -> None:
+    # A few windows (live mode) are summed in one group-by; many are spread row by row.
+    # Both must give the same rows for the same windows.
+    posts = _posts(
+        [
+            make_post(f"zorblax quibble w{i % 3}", did=f"did:plc:{i % 5}", minute=i % 14)
+            for i in range(60)
+        ]
+    )
+    counts = minute_counts(keyword_occurrences(posts))
+    key = ["minute", "keyword", "kind"]
+    everything = window_bounds(counts, T0, T0 + 16 * M, window_minutes=4)
+    for first in (T0 + 3 * M, T0 + 12 * M):
+        few = window_bounds(counts, first, first + targets * M, window_minutes=4)
+        expected = everything.filter(
+            (pl.col("minute") >= first) & (pl.col("minute") < first + targets * M)
+        )
+        assert few.height > 0
+        assert few.sort(key).equals(expected.select(few.columns).sort(key))
+
+
 def _history(keyword: str, per_minute: list[int], start: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
