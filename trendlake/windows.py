@@ -241,10 +241,15 @@ def exact_windows(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: in
     first = wanted["minute"].min() if wanted.height else EPOCH
     end = wanted["minute"].max() + MINUTE if wanted.height else EPOCH
     # Keywords first (a cheap semi-join), so only their rows are spread with their lists.
-    counts = counts.join(wanted.select(key).unique(), on=key, how="semi")
+    keywords = wanted.select(key).unique()
+    counts = counts.join(keywords, on=key, how="semi")
     spread = _spread(
         counts, ["posts", "author_keys", "langs", "lang_posts"], first, end, window_minutes
-    ).join(wanted.rename({"minute": "target"}), on=["target", *key], how="semi")
+    )
+    if wanted.height < keywords.height * minutes_between(first, end):
+        # Only to save work: unwanted windows are not wrong. Live mode wants every window of
+        # every keyword it spreads (a minute and the one before) and skips the join.
+        spread = spread.join(wanted.rename({"minute": "target"}), on=["target", *key], how="semi")
     windows = spread.group_by("target", *key).agg(
         count=pl.col("posts").sum().cast(pl.Int64),
         unique_authors=pl.col("author_keys")
