@@ -93,7 +93,7 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
     ("keyword", pa.string(), False, "normalised keyword (#tag for hashtags, host for domains)"),
     ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
     ("posts", pa.int64(), False, "posts in the minute containing the keyword (once per post)"),
-    ("authors", pa.int64(), False, "distinct authors of those posts"),
+    ("authors", pa.int64(), False, "distinct authors of those posts (distinct author_keys)"),
     (
         "author_keys",
         pa.list_(pa.int64()),

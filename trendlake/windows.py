@@ -14,6 +14,7 @@ from trendlake.timeutil import MINUTE, minutes_between
 OCCURRENCE_SCHEMA = {
     "minute": pl.Datetime("us", "UTC"),
     "did": pl.String,
+    "author_key": pl.Int64,
     "lang": pl.String,
     "keyword": pl.String,
     "kind": pl.String,
@@ -70,6 +71,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "did": posts["did"].gather(rows),
+            "author_key": author_keys(posts["did"]).gather(rows),
             "lang": _primary_languages(posts["langs"]).gather(rows),
             "keyword": keywords,
             "kind": kinds,
@@ -88,24 +90,22 @@ def author_key(did: str) -> int:
     return int.from_bytes(digest, "little", signed=True)  # Delta has no unsigned integers
 
 
-def _with_author_keys(occurrences: pl.DataFrame) -> pl.DataFrame:
-    dids = occurrences["did"].unique()
-    keys = pl.DataFrame(
-        {"did": dids, "author_key": [author_key(d) for d in dids.to_list()]},
-        schema={"did": pl.String, "author_key": pl.Int64},
-    )
-    return occurrences.join(keys, on="did", how="left")
+def author_keys(dids: pl.Series) -> pl.Series:
+    """`author_key` of each DID, hashed once per distinct DID."""
+    distinct = dids.unique().to_list()
+    keys = dict(zip(distinct, map(author_key, distinct), strict=True))
+    return dids.replace_strict(keys, return_dtype=pl.Int64).rename("author_key")
 
 
 def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
     """Per (minute, keyword, kind): posts, distinct authors, the authors, the language mix.
 
-    The sorted author keys are what let any window count distinct authors exactly from this
-    table alone (no second pass over the posts); the language mix (post counts per language,
-    most frequent first) adds up across the minutes of a window the same way.
+    Distinct authors are distinct author keys, the measure the windows use too. The sorted
+    author keys are what let any window count distinct authors exactly from this table
+    alone (no second pass over the posts); the language mix (post counts per language, most
+    frequent first) adds up across the minutes of a window the same way.
     """
     key = ["minute", "keyword", "kind"]
-    occurrences = _with_author_keys(occurrences)
     langs = (
         occurrences.group_by(*key, "lang")
         .agg(n=pl.len().cast(pl.Int64))
@@ -113,10 +113,13 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
         .group_by(key, maintain_order=True)
         .agg(langs=pl.col("lang"), lang_posts=pl.col("n"))
     )
-    counts = occurrences.group_by(key).agg(
-        posts=pl.len().cast(pl.Int64),
-        authors=pl.col("did").n_unique().cast(pl.Int64),
-        author_keys=pl.col("author_key").unique().sort(),
+    counts = (
+        occurrences.group_by(key)
+        .agg(
+            posts=pl.len().cast(pl.Int64),
+            author_keys=pl.col("author_key").unique().sort(),
+        )
+        .with_columns(authors=pl.col("author_keys").list.len().cast(pl.Int64))
     )
     return counts.join(langs, on=key).sort("minute", "kind", "keyword")
 
