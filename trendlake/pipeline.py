@@ -39,6 +39,7 @@ from trendlake.scoring import (
 )
 from trendlake.timeutil import MINUTE, iso, minutes_between
 from trendlake.windows import (
+    dedup_posts,
     exact_windows,
     keyword_occurrences,
     minute_counts,
@@ -107,10 +108,10 @@ def compute_counts(
     """keyword_counts and minute_stats for every minute of `span`."""
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
-        posts = _read_posts(lake, chunk.start, chunk.end)
+        posts = dedup_posts(_read_posts(lake, chunk.start, chunk.end))
         occurrences = keyword_occurrences(posts)
         counts = minute_counts(occurrences)
-        volume = minute_volume(posts, occurrences, chunk.start, chunk.end)
+        volume = minute_volume(posts, counts, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)
         lake.replace_range(MINUTE_STATS, _with_date(volume), chunk.start, chunk.end)
         rows += counts.height

@@ -26,6 +26,7 @@ from trendlake.scoring import (
     snapshots_needed,
 )
 from trendlake.windows import (
+    dedup_posts,
     exact_windows,
     keyword_occurrences,
     minute_counts,
@@ -59,6 +60,19 @@ def test_a_post_counts_once_per_keyword_and_replays_never_twice() -> None:
     counts = minute_counts(occurrences)
     row = counts.filter(pl.col("keyword") == "zorblax").row(0, named=True)
     assert (row["posts"], row["authors"]) == (1, 1)
+
+
+def test_dedup_keeps_the_earliest_copy_even_of_posts_sorted_by_uri() -> None:
+    early = make_post("zorblax", did="did:plc:a", minute=0)
+    late = {**early, "event_time": T0 + 5 * M}
+    other = make_post("quibble", did="did:plc:b", minute=1)
+    once = dedup_posts(_posts([late, other, early]))
+    assert once["event_time"].to_list() == [T0, T0 + M]
+    assert dedup_posts(once).equals(once)
+    # Sorted by URI but with a redelivered copy: the pass-through must not take it.
+    twice = pl.concat([once, once.head(1)]).sort("uri")
+    assert twice["uri"].flags["SORTED_ASC"]
+    assert dedup_posts(twice).equals(once)
 
 
 def test_posts_without_keywords_add_no_occurrences() -> None:
@@ -309,7 +323,7 @@ def test_minute_volume_counts_distinct_posts_authors_keywords() -> None:
             make_post("zorblax", did="did:plc:b"),
         ]
     )
-    volume = minute_volume(posts, keyword_occurrences(posts), T0, T0 + 3 * M)
+    volume = minute_volume(posts, minute_counts(keyword_occurrences(posts)), T0, T0 + 3 * M)
     assert volume["posts"].to_list() == [3, 0, 0]  # quiet minutes get a row
     volume = volume.row(0, named=True)
     assert (volume["posts"], volume["authors"], volume["keywords"]) == (
