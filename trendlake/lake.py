@@ -128,7 +128,7 @@ class Lake:
         transactions = [Transaction(app_id, version) for app_id, version in pairs] or None
         write_deltalake(
             table,
-            data.select(spec.schema.names).cast(spec.schema),
+            _conformed(data, spec),
             mode="append",
             partition_by=list(spec.partition_by),
             commit_properties=CommitProperties(
@@ -158,7 +158,7 @@ class Lake:
         predicate = f"{column} >= '{_iso(start)}' AND {column} < '{_iso(end)}'"
         write_deltalake(
             table,
-            data.select(spec.schema.names).cast(spec.schema),
+            _conformed(data, spec),
             mode="overwrite",
             predicate=predicate,
             partition_by=list(spec.partition_by),
@@ -255,6 +255,17 @@ def _check_columns(name: str, uri: str, table: DeltaTable) -> None:
         else "it is derived: delete it and run `trendlake process --all` to recompute it"
     )
     raise LakeError(f"table {name} at {uri} has another version's columns ({what}); {advice}")
+
+
+def _conformed(data: pa.Table, spec: TableSpec) -> pa.Table:
+    """`data` in the table's column order and types, without the fields' descriptions.
+
+    The descriptions live in the table's schema from its creation; delta-rs refuses a write
+    whose field metadata differs from them, so carrying them would make every edit of a
+    description break the lakes created before it.
+    """
+    schema = pa.schema([field.remove_metadata() for field in spec.schema])
+    return data.select(schema.names).cast(schema)
 
 
 def _partition_date(spec: TableSpec) -> str:

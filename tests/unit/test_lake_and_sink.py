@@ -127,3 +127,17 @@ def test_a_table_with_another_versions_columns_is_refused_clearly(lake: Lake) ->
         LakeError, match=r"missing author_keys; unexpected author_dids.*process --all"
     ):
         lake.replace_range(KEYWORD_COUNTS, _counts([0], 1), T0, T0 + timedelta(minutes=1))
+
+
+def test_a_table_created_with_other_column_descriptions_still_takes_writes(lake: Lake) -> None:
+    # Descriptions are documentation: editing one must not break lakes created before.
+    older = pa.schema(
+        [
+            f.with_metadata({"description": "an older wording"})
+            for f in TABLES[KEYWORD_COUNTS].schema
+        ]
+    )
+    DeltaTable.create(lake.table_uri(KEYWORD_COUNTS), older, partition_by=["date"])
+    lake.replace_range(KEYWORD_COUNTS, _counts([0], 1), T0, T0 + timedelta(minutes=1))
+    lake.append(KEYWORD_COUNTS, _counts([1], 2))
+    assert lake.read(KEYWORD_COUNTS).sort("minute")["posts"].to_list() == [1, 2]
