@@ -4,6 +4,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NATIVE_STAMP := $(VENV)/.native
+NATIVE_SOURCES := native/pyproject.toml native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+# rustup installs cargo here; a non-login shell (CI) may not have it on PATH yet.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
@@ -11,7 +15,7 @@ export DO_NOT_TRACK := 1
 
 all: venv
 
-venv: $(STAMP)
+venv: $(STAMP) $(NATIVE_STAMP)
 
 # Re-runnable: rebuilt only when the pins change. requirements.lock pins every package.
 $(STAMP): pyproject.toml requirements.lock
@@ -21,40 +25,51 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[orchestration,dev]'
 	@touch $@
 
-demo: $(STAMP)
+# The native tokenizer (Rust, in native/; crates pinned by Cargo.lock, maturin by
+# native/pyproject.toml). Without cargo, keyword extraction stays in pure Python: the same
+# output, about ten times slower, and the test suite refuses that under CI.
+$(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
+	@if command -v cargo >/dev/null; then \
+	  echo "building the native tokenizer (native/, Rust)"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./native && touch $@; \
+	else \
+	  echo "warning: cargo not found: the native tokenizer is not built; keyword extraction runs in pure Python" >&2; \
+	fi
+
+demo: venv
 	$(BIN)/trendlake demo
 
-test: $(STAMP)
+test: venv
 	scripts/run-tests
 
-test-unit: $(STAMP)
+test-unit: venv
 	$(BIN)/pytest -q tests/unit tests/dagster
 
-lint: $(STAMP)
+lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-validate: $(STAMP)
+validate: venv
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
-dagster: $(STAMP)
+dagster: venv
 	mkdir -p .dagster && DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-bench: $(STAMP)
+bench: venv
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-eval: $(STAMP)
+eval: venv
 	$(BIN)/python benchmarks/eval_detection.py
 
-services-up: $(STAMP)
+services-up: venv
 	VENV=$(VENV) scripts/services/services up
 
 services-down:
 	VENV=$(VENV) scripts/services/services down
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache lake demo-data .dagster
+	rm -rf $(VENV) .pytest_cache .ruff_cache lake demo-data .dagster native/target

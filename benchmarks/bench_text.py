@@ -192,18 +192,55 @@ def print_by_language(posts: list[Post], repeat: int) -> None:
         print(f"{lang:<10}{len(subset):>7}{chars:>7.0f}{row(rate, keys)}")
 
 
+def print_native(posts: list[Post], repeat: int) -> None:
+    """The compiled tokenizer (`trendlake.keywords_native`) on the same posts, one batch call
+    per pass, including the Polars series it builds; checks it agrees pair for pair."""
+    from trendlake import keywords_native
+
+    if not keywords_native.available():
+        print("trendlake_native is not installed (pip install ./native): no native comparison")
+        return
+    texts = [p.text for p in posts]
+    langs = [list(p.langs) for p in posts]
+    tags = [list(p.hashtags) for p in posts]
+    links = [list(p.links) for p in posts]
+    got = keywords_native.extract_keywords_list(texts, langs, tags, links)
+    diffs = sum(got[i] != full_keywords(post) for i, post in enumerate(posts))
+    fallbacks = keywords_native.tokenizer().extract_batch(texts, langs, tags, links)[4]
+    rates = []
+    for _ in range(repeat):
+        start = time.process_time()
+        keywords_native.extract_batch(texts, langs, tags, links)
+        rates.append(len(posts) / max(time.process_time() - start, 1e-9))
+    native = Rate(max(rates), statistics.median(rates))
+    python = measure(full_keywords, posts, repeat)
+    keys = statistics.mean(map(len, got))
+    print(f"{'implementation':<24}{HEADER}")
+    print(f"{'extract_keywords':<24}{row(python, keys)}")
+    print(f"{'native batch + series':<24}{row(native, keys)}")
+    print(
+        f"native is {native.median / python.median:.1f}x faster (medians); "
+        f"{diffs} posts differ, {fallbacks} went to the Python fallback\n"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--native", action="store_true", help="only compare with the compiled tokenizer"
+    )
     args = parser.parse_args(argv)
 
     posts = build_posts(args.posts, args.seed)
     for post in posts:  # warm the caches (stopwords, words) so both contenders start equal
         full_keywords(post)
-    print_comparison(posts, args.repeat)
-    print_by_language(posts, args.repeat)
+    if not args.native:
+        print_comparison(posts, args.repeat)
+        print_by_language(posts, args.repeat)
+    print_native(posts, args.repeat)
 
 
 if __name__ == "__main__":

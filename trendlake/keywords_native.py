@@ -1,0 +1,106 @@
+"""Batch keyword extraction through the compiled `trendlake_native` tokenizer.
+
+`trendlake_native` (the Rust crate in ``native/``) reproduces `trendlake.text.extract_keywords`
+pair for pair; the posts it declines (rare: non-ASCII language tags, lone surrogates, items
+that are not str) are handed back to `extract_keywords` itself, so the output is identical
+for every input. The results come back as Arrow buffers, turned into Polars series here
+without a Python object per keyword.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from trendlake.text import KINDS, _normalized_stopwords, extract_keywords
+
+__all__ = ["available", "extract_batch", "extract_keywords_list", "tokenizer"]
+
+_per_thread = threading.local()
+_KIND_CATEGORIES = pa.array(list(KINDS), pa.large_utf8())
+
+
+def available() -> bool:
+    """Whether the compiled module can be imported."""
+    try:
+        import trendlake_native  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def tokenizer() -> Any:
+    """This thread's `trendlake_native.Tokenizer`, made on first use.
+
+    One per thread: a Tokenizer is borrowed mutably for a whole batch (its stopword caches),
+    and a second thread using it meanwhile would fail with "Already borrowed".
+    """
+    made: Any = getattr(_per_thread, "tokenizer", None)
+    if made is None:
+        import trendlake_native
+
+        made = trendlake_native.Tokenizer(_normalized_stopwords, extract_keywords)
+        _per_thread.tokenizer = made
+    return made
+
+
+Texts = Sequence[str | None]
+Lists = Sequence[Sequence[str | None] | None]
+
+
+def _buffers(
+    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
+) -> tuple[bytes, bytes, bytes, bytes, int]:
+    def as_list(items: Sequence[Any]) -> list[Any]:
+        return items if isinstance(items, list) else list(items)
+
+    result: tuple[bytes, bytes, bytes, bytes, int] = tokenizer().extract_batch(
+        as_list(texts), as_list(langs), as_list(hashtags), as_list(links)
+    )
+    return result
+
+
+def extract_batch(
+    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Keywords of a batch of posts: (count per post: UInt32, keyword: String, kind: String).
+
+    The keyword and kind series hold every post's pairs one after the other, in the order of
+    `extract_keywords`; the counts say how many pairs each post has.
+    """
+    counts, offsets, data, kinds, _ = _buffers(texts, langs, hashtags, links)
+    n_pairs = len(kinds)
+    count_arr = pa.Array.from_buffers(pa.uint32(), len(texts), [None, pa.py_buffer(counts)])
+    keyword_arr = pa.Array.from_buffers(
+        pa.large_utf8(), n_pairs, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    codes = pa.Array.from_buffers(pa.uint8(), n_pairs, [None, pa.py_buffer(kinds)])
+    kind_arr = pa.DictionaryArray.from_arrays(codes, _KIND_CATEGORIES)
+    kind = pl.Series("kind", kind_arr.cast(pa.large_utf8()), dtype=pl.String)
+    return (
+        pl.Series("count", count_arr),
+        pl.Series("keyword", keyword_arr),
+        kind,
+    )
+
+
+def extract_keywords_list(
+    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
+) -> list[list[tuple[str, str]]]:
+    """The pairs of each post as Python lists, like `extract_keywords` (for tests)."""
+    counts, offsets, data, kinds, _ = _buffers(texts, langs, hashtags, links)
+    ends = memoryview(offsets).cast("q")
+    out: list[list[tuple[str, str]]] = []
+    pair = 0
+    for count in memoryview(counts).cast("I"):
+        post = []
+        for _ in range(count):
+            word = data[ends[pair] : ends[pair + 1]].decode()
+            post.append((word, KINDS[kinds[pair]]))
+            pair += 1
+        out.append(post)
+    return out
