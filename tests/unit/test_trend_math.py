@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
 
 from tests.conftest import RULES, T0, make_post, score_row
+from trendlake import keywords_native
 from trendlake.alerts import (
     COOLING,
     ENDED,
@@ -31,6 +33,7 @@ from trendlake.windows import (
     keyword_occurrences,
     minute_counts,
     minute_volume,
+    post_keywords,
     window_bounds,
 )
 
@@ -73,6 +76,36 @@ def test_dedup_keeps_the_earliest_copy_even_of_posts_sorted_by_uri() -> None:
     twice = pl.concat([once, once.head(1)]).sort("uri")
     assert twice["uri"].flags["SORTED_ASC"]
     assert dedup_posts(twice).equals(once)
+
+
+def test_keyword_extraction_pauses_the_collector_and_restores_it() -> None:
+    posts = _posts([make_post("zorblax quibble #tag https://example.org/x")])
+    assert gc.isenabled()
+    _, keywords, _ = post_keywords(posts, native=False)
+    assert gc.isenabled()
+    assert keywords.to_list() == ["#tag", "example.org", "zorblax", "quibble", "zorblax quibble"]
+    gc.disable()
+    try:
+        post_keywords(posts, native=False)
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="trendlake_native is not built")
+def test_native_and_python_extraction_give_the_same_occurrences() -> None:
+    texts = ["Zorblax QUIBBLE!", "ポケモン新作 発表", "read https://www.example.org/a #News", ""]
+    posts = _posts(
+        [
+            make_post(text, did=f"did:plc:{i}", langs=["ja"] if i == 1 else ["en"])
+            for i, text in enumerate(texts)
+        ]
+    )
+    native = post_keywords(posts)
+    python = post_keywords(posts, native=False)
+    for ours, reference in zip(native, python, strict=True):
+        assert ours.to_list() == reference.to_list()
+    assert native[0].to_list() == [3, 3, 3, 0]
 
 
 def test_posts_without_keywords_add_no_occurrences() -> None:
