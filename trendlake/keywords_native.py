@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from trendlake.text import KINDS, _normalized_stopwords, extract_keywords
 
-__all__ = ["available", "extract_batch", "extract_keywords_list", "tokenizer"]
+__all__ = ["available", "extract_batch", "extract_frame", "extract_keywords_list", "tokenizer"]
 
 _per_thread = threading.local()
 _KIND_CATEGORIES = pa.array(list(KINDS), pa.large_utf8())
@@ -72,9 +72,50 @@ def extract_batch(
     The keyword and kind series hold every post's pairs one after the other, in the order of
     `extract_keywords`; the counts say how many pairs each post has.
     """
-    counts, offsets, data, kinds, _ = _buffers(texts, langs, hashtags, links)
+    return _series(len(texts), _buffers(texts, langs, hashtags, links))
+
+
+def extract_frame(posts: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """`extract_batch` of a frame's text, langs, hashtags and links columns, read by the
+    native code straight from their Arrow buffers: no Python object per post."""
+    arrays = [posts[name].to_arrow() for name in ("text", "langs", "hashtags", "links")]
+    buffers = tokenizer().extract_arrow(
+        posts.height, _string_parts(arrays[0]), *(_list_parts(a) for a in arrays[1:])
+    )
+    return _series(posts.height, buffers)
+
+
+_Parts = tuple[int, memoryview | None, memoryview | None, memoryview]
+
+
+def _string_parts(array: pa.Array) -> _Parts:
+    """(offset, validity, offsets, data) of a large_utf8 array, as `extract_arrow` reads them."""
+    if array.type != pa.large_utf8():
+        array = array.cast(pa.large_utf8())
+    validity, offsets, data = array.buffers()
+    return array.offset, _bytes(validity), _bytes(offsets), _bytes(data) or memoryview(b"")
+
+
+def _list_parts(array: pa.Array) -> tuple[int, memoryview | None, memoryview | None, _Parts]:
+    """(offset, validity, offsets, items) of a large_list<large_utf8> array."""
+    if array.type != pa.large_list(pa.large_utf8()):
+        array = array.cast(pa.large_list(pa.large_utf8()))
+    validity, offsets = array.buffers()[:2]
+    # `values` is the whole child array, which the (unsliced) offsets index.
+    return array.offset, _bytes(validity), _bytes(offsets), _string_parts(array.values)
+
+
+def _bytes(buffer: pa.Buffer | None) -> memoryview | None:
+    # pyarrow exports its buffers as signed bytes ("b"); the native side reads unsigned.
+    return None if buffer is None else memoryview(buffer).cast("B")
+
+
+def _series(
+    n_posts: int, buffers: tuple[bytes, bytes, bytes, bytes, int]
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    counts, offsets, data, kinds, _ = buffers
     n_pairs = len(kinds)
-    count_arr = pa.Array.from_buffers(pa.uint32(), len(texts), [None, pa.py_buffer(counts)])
+    count_arr = pa.Array.from_buffers(pa.uint32(), n_posts, [None, pa.py_buffer(counts)])
     keyword_arr = pa.Array.from_buffers(
         pa.large_utf8(), n_pairs, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )

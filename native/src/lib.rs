@@ -13,6 +13,7 @@ mod tables;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
@@ -130,6 +131,25 @@ impl Tokenizer {
         if let Err(d) = res {
             return Ok(Err(d));
         }
+        self.stopwords_of_key(py)
+    }
+
+    /// The stopword set of a post whose language strings (None items skipped) are given.
+    fn stopwords_of_strs(
+        &mut self,
+        py: Python<'_>,
+        langs: &[Option<&str>],
+    ) -> PyResult<Result<Arc<StopSet>, Decline>> {
+        self.key.clear();
+        for s in langs.iter().flatten() {
+            self.key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            self.key.extend_from_slice(s.as_bytes());
+        }
+        self.stopwords_of_key(py)
+    }
+
+    /// The stopword set for the language strings encoded in `self.key`.
+    fn stopwords_of_key(&mut self, py: Python<'_>) -> PyResult<Result<Arc<StopSet>, Decline>> {
         if let Some(set) = self.by_langs.get(self.key.as_slice()) {
             return Ok(Ok(set.clone()));
         }
@@ -274,6 +294,26 @@ impl Tokenizer {
         }
     }
 
+    /// `extract_batch` over Arrow arrays (see `extract_arrow_impl`).
+    #[allow(clippy::type_complexity)]
+    fn extract_arrow<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+        texts: &Bound<'py, PyTuple>,
+        langs: &Bound<'py, PyTuple>,
+        hashtags: &Bound<'py, PyTuple>,
+        links: &Bound<'py, PyTuple>,
+    ) -> PyResult<(
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        usize,
+    )> {
+        self.extract_arrow_impl(py, n, texts, langs, hashtags, links)
+    }
+
     /// (counts, offsets, data, kinds, fallbacks) for equal-length lists of posts.
     #[allow(clippy::type_complexity)]
     fn extract_batch<'py>(
@@ -399,6 +439,225 @@ impl Tokenizer {
             out.push(&word, kind);
         }
         Ok(())
+    }
+}
+
+/// A read-only view of a Python buffer (a pyarrow Buffer), alive while `_keep` is.
+struct Bytes {
+    _keep: PyBuffer<u8>,
+    ptr: *const u8,
+    len: usize,
+}
+
+impl Bytes {
+    fn of(obj: &Bound<'_, PyAny>) -> PyResult<Option<Bytes>> {
+        if obj.is_none() {
+            return Ok(None);
+        }
+        let buf = PyBuffer::<u8>::get(obj)?;
+        if !buf.is_c_contiguous() {
+            return Err(PyValueError::new_err("Arrow buffers must be contiguous"));
+        }
+        let (ptr, len) = (buf.buf_ptr() as *const u8, buf.len_bytes());
+        Ok(Some(Bytes {
+            _keep: buf,
+            ptr,
+            len,
+        }))
+    }
+
+    fn slice(&self) -> &[u8] {
+        // SAFETY: the buffer is exported read-only and held by `_keep` for self's lifetime.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+fn valid_at(bitmap: Option<&[u8]>, i: usize) -> bool {
+    bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0)
+}
+
+fn offset_at(offsets: &[u8], i: usize) -> PyResult<usize> {
+    let bytes = offsets
+        .get(i * 8..i * 8 + 8)
+        .ok_or_else(|| PyValueError::new_err("Arrow offsets out of range"))?;
+    Ok(i64::from_le_bytes(bytes.try_into().unwrap()) as usize)
+}
+
+/// An Arrow large_utf8 array: (offset, validity, offsets, data) from Python.
+struct StrArray {
+    offset: usize,
+    validity: Option<Bytes>,
+    offsets: Bytes,
+    data: Bytes,
+}
+
+impl StrArray {
+    fn of(parts: &Bound<'_, PyTuple>) -> PyResult<StrArray> {
+        if parts.len() != 4 {
+            return Err(PyValueError::new_err(
+                "a string array is (offset, validity, offsets, data)",
+            ));
+        }
+        let missing = || PyValueError::new_err("string array buffer missing");
+        Ok(StrArray {
+            offset: parts.get_item(0)?.extract()?,
+            validity: Bytes::of(&parts.get_item(1)?)?,
+            offsets: Bytes::of(&parts.get_item(2)?)?.ok_or_else(missing)?,
+            data: Bytes::of(&parts.get_item(3)?)?.ok_or_else(missing)?,
+        })
+    }
+
+    fn get(&self, i: usize) -> PyResult<Option<&str>> {
+        let i = i + self.offset;
+        if !valid_at(self.validity.as_ref().map(Bytes::slice), i) {
+            return Ok(None);
+        }
+        let offsets = self.offsets.slice();
+        let (start, end) = (offset_at(offsets, i)?, offset_at(offsets, i + 1)?);
+        let bytes = self
+            .data
+            .slice()
+            .get(start..end)
+            .ok_or_else(|| PyValueError::new_err("Arrow string data out of range"))?;
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| PyValueError::new_err("Arrow string data is not UTF-8"))
+    }
+}
+
+/// An Arrow large_list<large_utf8> array: (offset, validity, list offsets, items).
+struct ListArray {
+    offset: usize,
+    validity: Option<Bytes>,
+    offsets: Bytes,
+    items: StrArray,
+}
+
+impl ListArray {
+    fn of(parts: &Bound<'_, PyTuple>) -> PyResult<ListArray> {
+        if parts.len() != 4 {
+            return Err(PyValueError::new_err(
+                "a list array is (offset, validity, offsets, items)",
+            ));
+        }
+        Ok(ListArray {
+            offset: parts.get_item(0)?.extract()?,
+            validity: Bytes::of(&parts.get_item(1)?)?,
+            offsets: Bytes::of(&parts.get_item(2)?)?
+                .ok_or_else(|| PyValueError::new_err("list offsets missing"))?,
+            items: StrArray::of(parts.get_item(3)?.cast::<PyTuple>()?)?,
+        })
+    }
+
+    /// The items of list `i` into `out` (None items kept as None); a null list is empty.
+    fn get<'a>(&'a self, i: usize, out: &mut Vec<Option<&'a str>>) -> PyResult<()> {
+        out.clear();
+        let i = i + self.offset;
+        if !valid_at(self.validity.as_ref().map(Bytes::slice), i) {
+            return Ok(());
+        }
+        let offsets = self.offsets.slice();
+        for j in offset_at(offsets, i)?..offset_at(offsets, i + 1)? {
+            out.push(self.items.get(j)?);
+        }
+        Ok(())
+    }
+}
+
+/// Python's `items or ()` for list items read from Arrow: a list, or () when empty.
+fn py_items<'py>(py: Python<'py>, items: &[Option<&str>]) -> PyResult<Bound<'py, PyAny>> {
+    if items.is_empty() {
+        return Ok(PyTuple::empty(py).into_any());
+    }
+    Ok(PyList::new(py, items.iter().map(|s| s.map(|s| PyString::new(py, s))))?.into_any())
+}
+
+impl Tokenizer {
+    /// `extract_batch` over Arrow arrays: texts a large_utf8 (offset, validity, offsets,
+    /// data) tuple; langs, hashtags and links large_list<large_utf8> (offset, validity,
+    /// offsets, items) tuples; `n` posts. No Python object is made per post, except for the
+    /// rare post handed to the fallback.
+    #[allow(clippy::type_complexity)]
+    fn extract_arrow_impl<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+        texts: &Bound<'py, PyTuple>,
+        langs: &Bound<'py, PyTuple>,
+        hashtags: &Bound<'py, PyTuple>,
+        links: &Bound<'py, PyTuple>,
+    ) -> PyResult<(
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        usize,
+    )> {
+        let texts = StrArray::of(texts)?;
+        let (langs, hashtags, links) = (
+            ListArray::of(langs)?,
+            ListArray::of(hashtags)?,
+            ListArray::of(links)?,
+        );
+        let mut out = Out {
+            counts: Vec::with_capacity(n * 4),
+            offsets: Vec::with_capacity(n * 8 * 12 + 8),
+            data: Vec::with_capacity(n * 96),
+            kinds: Vec::with_capacity(n * 12),
+            fallbacks: 0,
+        };
+        out.offsets.extend_from_slice(&0i64.to_le_bytes());
+        let mut post = Post::default();
+        let (mut lang_items, mut tag_items, mut link_items) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut tag_strs, mut link_strs): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let text = texts.get(i)?.unwrap_or("");
+            langs.get(i, &mut lang_items)?;
+            hashtags.get(i, &mut tag_items)?;
+            links.get(i, &mut link_items)?;
+            // `filter(None, ...)`: None and "" items mean nothing.
+            tag_strs.clear();
+            tag_strs.extend(tag_items.iter().flatten().filter(|s| !s.is_empty()));
+            link_strs.clear();
+            link_strs.extend(link_items.iter().flatten().filter(|s| !s.is_empty()));
+            let before = out.kinds.len();
+            let stop = if text.is_empty() {
+                Ok(None)
+            } else {
+                self.stopwords_of_strs(py, &lang_items)?.map(Some)
+            };
+            let done =
+                stop.and_then(|stop| post.extract(text, stop.as_deref(), &tag_strs, &link_strs));
+            match done {
+                Ok(()) => {
+                    dedup_each(&post, &post.tags, None, |w| out.push(w, KIND_HASHTAG));
+                    dedup_each(&post, &post.domains, None, |w| out.push(w, KIND_DOMAIN));
+                    if !post.words.is_empty() {
+                        dedup_each(&post, &post.words, Some(&post.word_hashes), |w| {
+                            out.push(w, KIND_WORD)
+                        });
+                        dedup_each(&post, &post.phrases, None, |w| out.push(w, KIND_PHRASE));
+                    }
+                }
+                Err(Decline) => {
+                    out.fallbacks += 1;
+                    let t = PyString::new(py, text).into_any();
+                    let l = py_items(py, &lang_items)?;
+                    let h = py_items(py, &tag_items)?;
+                    let k = py_items(py, &link_items)?;
+                    self.fall_back(py, &mut out, &t, &l, &h, &k)?;
+                }
+            }
+            out.counts
+                .extend_from_slice(&((out.kinds.len() - before) as u32).to_le_bytes());
+        }
+        Ok((
+            PyBytes::new(py, &out.counts),
+            PyBytes::new(py, &out.offsets),
+            PyBytes::new(py, &out.data),
+            PyBytes::new(py, &out.kinds),
+            out.fallbacks,
+        ))
     }
 }
 

@@ -47,11 +47,57 @@ def native_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
 
 
 def assert_same(posts: Sequence[Post]) -> None:
+    """Both native entry points (Python lists, and Arrow buffers of a frame) give the pairs
+    of `extract_keywords` for every post."""
     assert posts
     want = python_pairs(posts)
     got = native_pairs(posts)
     diffs = [(posts[i], got[i], want[i]) for i in range(len(posts)) if got[i] != want[i]]
     assert not diffs, f"{len(diffs)} of {len(posts)} posts differ; first: {diffs[:3]}"
+    kept = [i for i, post in enumerate(posts) if _fits_a_frame(post)]
+    if not kept:
+        return
+    frame = pl.DataFrame(
+        [posts[i] for i in kept],
+        schema={
+            "text": pl.String,
+            "langs": pl.List(pl.String),
+            "hashtags": pl.List(pl.String),
+            "links": pl.List(pl.String),
+        },
+        orient="row",
+    )
+    got = frame_pairs(frame)
+    diffs = [(posts[i], got[k], want[i]) for k, i in enumerate(kept) if got[k] != want[i]]
+    assert not diffs, f"Arrow path: {len(diffs)} of {len(kept)} posts differ; first: {diffs[:3]}"
+
+
+def _fits_a_frame(post: Post) -> bool:
+    """Whether a post can be a lake row: str or None text, lists of str or None, no lone
+    surrogates (the lake holds UTF-8)."""
+
+    def fits(value: Any) -> bool:
+        return value is None or (isinstance(value, str) and value.isascii()) or _utf8(value)
+
+    text, *lists = post
+    return fits(text) and all(
+        items is None or (isinstance(items, list) and all(fits(item) for item in items))
+        for items in lists
+    )
+
+
+def _utf8(value: Any) -> bool:
+    try:
+        value.encode()
+    except (AttributeError, UnicodeEncodeError):
+        return False
+    return isinstance(value, str)
+
+
+def frame_pairs(frame: pl.DataFrame) -> list[list[tuple[str, str]]]:
+    counts, keywords, kinds = keywords_native.extract_frame(frame)
+    pairs = iter(zip(keywords.to_list(), kinds.to_list(), strict=True))
+    return [[next(pairs) for _ in range(count)] for count in counts.to_list()]
 
 
 def fallbacks(posts: Sequence[Post]) -> int:
@@ -340,3 +386,28 @@ def test_threads_extract_at_once_each_with_its_own_tokenizer() -> None:
     assert not errors
     assert len(results) == 20
     assert all(result == want for result in results)
+
+
+def test_the_arrow_path_reads_slices_nulls_and_declined_posts() -> None:
+    posts: list[Post] = [
+        ("zorblax quibble", ["en"], None, None),
+        (None, None, ["Tag"], None),
+        ("hola mundo bonito", ["es", None], [None, "", "fiesta"], ["https://x.org/a", None]),
+        ("", [], [], []),
+        ("bonjour le monde entier", ["ÉN"], None, None),  # declined: goes to Python
+        ("東京タワーの夜景 #夜景", ["ja"], None, ["https://www.nhk.or.jp/x"]),
+    ] * 3
+    frame = pl.DataFrame(
+        posts,
+        schema={
+            "text": pl.String,
+            "langs": pl.List(pl.String),
+            "hashtags": pl.List(pl.String),
+            "links": pl.List(pl.String),
+        },
+        orient="row",
+    )
+    for start, length in ((0, len(posts)), (1, 4), (5, 9), (len(posts) - 1, 1), (3, 0)):
+        rows = frame.slice(start, length)
+        assert frame_pairs(rows) == python_pairs(posts[start : start + length])
+    assert any(frame_pairs(frame.slice(4, 1))[0])  # the declined post still has its pairs
