@@ -50,11 +50,10 @@ def _primary_languages(langs: pl.Series) -> pl.Series:
 def dedup_posts(posts: pl.DataFrame) -> pl.DataFrame:
     """One row per post URI (replays and redeliveries never count twice); keeps the earliest.
 
-    Posts this already returned pass through for the price of a scan: the counts step hands
-    the same minute of posts to both the occurrences and the volume.
+    Posts without copies (nearly every minute, and always the second time) pass through as
+    they are, for the price of counting distinct URIs: a tenth of the sort.
     """
-    uri = posts["uri"]
-    if uri.flags["SORTED_ASC"] and not (uri == uri.shift(1)).any():
+    if posts["uri"].n_unique() == posts.height:
         return posts
     return posts.sort(["uri", "event_time"]).unique(subset="uri", keep="first", maintain_order=True)
 
