@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from trendlake.text import KINDS, _normalized_stopwords, extract_keywords
 
-__all__ = ["available", "extract_batch", "extract_frame", "extract_keywords_list", "tokenizer"]
+__all__ = [
+    "author_keys",
+    "available",
+    "extract_batch",
+    "extract_frame",
+    "extract_keywords_list",
+    "tokenizer",
+]
 
 _per_thread = threading.local()
 _KIND_CATEGORIES = pa.array(list(KINDS), pa.large_utf8())
@@ -83,6 +90,15 @@ def extract_frame(posts: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]
         posts.height, _string_parts(arrays[0]), *(_list_parts(a) for a in arrays[1:])
     )
     return _series(posts.height, buffers)
+
+
+def author_keys(dids: pl.Series) -> pl.Series:
+    """`trendlake.windows.author_key` of every DID (a null DID gets 0), computed natively."""
+    import trendlake_native
+
+    keys = trendlake_native.author_keys(len(dids), _string_parts(dids.to_arrow()))
+    array = pa.Array.from_buffers(pa.int64(), len(dids), [None, pa.py_buffer(keys)])
+    return pl.Series(dids.name, array, dtype=pl.Int64)
 
 
 _Parts = tuple[int, memoryview | None, memoryview | None, memoryview]

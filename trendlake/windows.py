@@ -153,7 +153,9 @@ def author_key(did: str) -> int:
 
 
 def author_keys(dids: pl.Series) -> pl.Series:
-    """`author_key` of each DID, hashed once per distinct DID."""
+    """`author_key` of each DID: natively when built, else hashed once per distinct DID."""
+    if keywords_native.available():
+        return keywords_native.author_keys(dids).rename("author_key")
     distinct = dids.unique().to_list()
     keys = dict(zip(distinct, map(author_key, distinct), strict=True))
     return dids.replace_strict(keys, return_dtype=pl.Int64).rename("author_key")

@@ -661,8 +661,38 @@ impl Tokenizer {
     }
 }
 
+/// `trendlake.windows.author_key` of every string of a large_utf8 array (offset, validity,
+/// offsets, data): BLAKE2b with an 8-byte digest, read little-endian as a signed integer.
+/// Returns the keys as little-endian i64 bytes; a null string gets 0.
+#[pyfunction]
+fn author_keys<'py>(
+    py: Python<'py>,
+    n: usize,
+    dids: &Bound<'py, PyTuple>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    use blake2::digest::{Update, VariableOutput};
+    let dids = StrArray::of(dids)?;
+    let mut out = Vec::with_capacity(n * 8);
+    let mut digest = [0u8; 8];
+    for i in 0..n {
+        match dids.get(i)? {
+            Some(did) => {
+                let mut hasher = blake2::Blake2bVar::new(8).expect("8 is a valid digest size");
+                hasher.update(did.as_bytes());
+                hasher
+                    .finalize_variable(&mut digest)
+                    .expect("the buffer holds the digest");
+                out.extend_from_slice(&digest);
+            }
+            None => out.extend_from_slice(&0i64.to_le_bytes()),
+        }
+    }
+    Ok(PyBytes::new(py, &out))
+}
+
 #[pymodule]
 fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tokenizer>()?;
+    m.add_function(wrap_pyfunction!(author_keys, m)?)?;
     Ok(())
 }

@@ -21,6 +21,7 @@ import pytest
 
 from trendlake import keywords_native, synth
 from trendlake.text import KINDS, extract_keywords
+from trendlake.windows import author_key
 
 if not keywords_native.available():
     if os.environ.get("CI"):
@@ -411,3 +412,13 @@ def test_the_arrow_path_reads_slices_nulls_and_declined_posts() -> None:
         rows = frame.slice(start, length)
         assert frame_pairs(rows) == python_pairs(posts[start : start + length])
     assert any(frame_pairs(frame.slice(4, 1))[0])  # the declined post still has its pairs
+
+
+def test_native_author_keys_are_the_blake2b_keys() -> None:
+    dids = [f"did:plc:{random.Random(i).getrandbits(80):x}" for i in range(2000)]
+    dids += ["did:web:example.com", "", "did:plc:ü-non-ascii"]
+    series = pl.Series("did", [*dids, None], dtype=pl.String)
+    keys = keywords_native.author_keys(series).to_list()
+    assert keys[:-1] == [author_key(did) for did in dids]
+    assert keys[-1] == 0
+    assert keywords_native.author_keys(series.slice(5, 3)).to_list() == keys[5:8]
