@@ -43,6 +43,15 @@ const MAX_CACHED_LANG_KEYS: usize = 4096;
 const MAX_CACHED_PRIMARY_SETS: usize = 512;
 const MAX_CACHED_PRIMARIES: usize = 256;
 
+/// (pair counts, keyword offsets, keyword bytes, kinds, fallbacks) of a batch.
+type Buffers<'py> = (
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    usize,
+);
+
 struct Out {
     counts: Vec<u8>,
     offsets: Vec<u8>,
@@ -52,6 +61,40 @@ struct Out {
 }
 
 impl Out {
+    fn with_capacity(posts: usize) -> Out {
+        let mut out = Out {
+            counts: Vec::with_capacity(posts * 4),
+            offsets: Vec::with_capacity(posts * 8 * 12 + 8),
+            data: Vec::with_capacity(posts * 96),
+            kinds: Vec::with_capacity(posts * 12),
+            fallbacks: 0,
+        };
+        out.offsets.extend_from_slice(&0i64.to_le_bytes());
+        out
+    }
+
+    /// A natively extracted post's pairs, each kind deduplicated in first-seen order.
+    fn push_post(&mut self, post: &Post) {
+        dedup_each(post, &post.tags, None, |w| self.push(w, KIND_HASHTAG));
+        dedup_each(post, &post.domains, None, |w| self.push(w, KIND_DOMAIN));
+        if !post.words.is_empty() {
+            dedup_each(post, &post.words, Some(&post.word_hashes), |w| {
+                self.push(w, KIND_WORD)
+            });
+            dedup_each(post, &post.phrases, None, |w| self.push(w, KIND_PHRASE));
+        }
+    }
+
+    fn into_py(self, py: Python<'_>) -> Buffers<'_> {
+        (
+            PyBytes::new(py, &self.counts),
+            PyBytes::new(py, &self.offsets),
+            PyBytes::new(py, &self.data),
+            PyBytes::new(py, &self.kinds),
+            self.fallbacks,
+        )
+    }
+
     fn push(&mut self, word: &str, kind: u8) {
         self.data.extend_from_slice(word.as_bytes());
         self.offsets
@@ -294,8 +337,10 @@ impl Tokenizer {
         }
     }
 
-    /// `extract_batch` over Arrow arrays (see `extract_arrow_impl`).
-    #[allow(clippy::type_complexity)]
+    /// `extract_batch` over Arrow arrays: texts a large_utf8 (offset, validity, offsets,
+    /// data) tuple; langs, hashtags and links large_list<large_utf8> (offset, validity,
+    /// offsets, items) tuples; `n` posts. No Python object is made per post, except for the
+    /// rare post handed to the fallback.
     fn extract_arrow<'py>(
         &mut self,
         py: Python<'py>,
@@ -304,18 +349,53 @@ impl Tokenizer {
         langs: &Bound<'py, PyTuple>,
         hashtags: &Bound<'py, PyTuple>,
         links: &Bound<'py, PyTuple>,
-    ) -> PyResult<(
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        usize,
-    )> {
-        self.extract_arrow_impl(py, n, texts, langs, hashtags, links)
+    ) -> PyResult<Buffers<'py>> {
+        let texts = StrArray::of(texts)?;
+        let (langs, hashtags, links) = (
+            ListArray::of(langs)?,
+            ListArray::of(hashtags)?,
+            ListArray::of(links)?,
+        );
+        let mut out = Out::with_capacity(n);
+        let mut post = Post::default();
+        let (mut lang_items, mut tag_items, mut link_items) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut tag_strs, mut link_strs): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let text = texts.get(i)?.unwrap_or("");
+            langs.get(i, &mut lang_items)?;
+            hashtags.get(i, &mut tag_items)?;
+            links.get(i, &mut link_items)?;
+            // `filter(None, ...)`: None and "" items mean nothing.
+            tag_strs.clear();
+            tag_strs.extend(tag_items.iter().flatten().filter(|s| !s.is_empty()));
+            link_strs.clear();
+            link_strs.extend(link_items.iter().flatten().filter(|s| !s.is_empty()));
+            let before = out.kinds.len();
+            let stop = if text.is_empty() {
+                Ok(None)
+            } else {
+                self.stopwords_of_strs(py, &lang_items)?.map(Some)
+            };
+            let done =
+                stop.and_then(|stop| post.extract(text, stop.as_deref(), &tag_strs, &link_strs));
+            match done {
+                Ok(()) => out.push_post(&post),
+                Err(Decline) => {
+                    out.fallbacks += 1;
+                    let t = PyString::new(py, text).into_any();
+                    let l = py_items(py, &lang_items)?;
+                    let h = py_items(py, &tag_items)?;
+                    let k = py_items(py, &link_items)?;
+                    self.fall_back(py, &mut out, &t, &l, &h, &k)?;
+                }
+            }
+            out.counts
+                .extend_from_slice(&((out.kinds.len() - before) as u32).to_le_bytes());
+        }
+        Ok(out.into_py(py))
     }
 
     /// (counts, offsets, data, kinds, fallbacks) for equal-length lists of posts.
-    #[allow(clippy::type_complexity)]
     fn extract_batch<'py>(
         &mut self,
         py: Python<'py>,
@@ -323,13 +403,7 @@ impl Tokenizer {
         langs: &Bound<'py, PyAny>,
         hashtags: &Bound<'py, PyAny>,
         links: &Bound<'py, PyAny>,
-    ) -> PyResult<(
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        usize,
-    )> {
+    ) -> PyResult<Buffers<'py>> {
         let as_list = |o: &Bound<'py, PyAny>| -> PyResult<Bound<'py, PyList>> {
             match o.cast::<PyList>() {
                 Ok(l) => Ok(l.clone()),
@@ -351,14 +425,7 @@ impl Tokenizer {
                 "texts, langs, hashtags and links differ in length",
             ));
         }
-        let mut out = Out {
-            counts: Vec::with_capacity(n * 4),
-            offsets: Vec::with_capacity(n * 8 * 12 + 8),
-            data: Vec::with_capacity(n * 96),
-            kinds: Vec::with_capacity(n * 12),
-            fallbacks: 0,
-        };
-        out.offsets.extend_from_slice(&0i64.to_le_bytes());
+        let mut out = Out::with_capacity(n);
         let mut post = Post::default();
         for i in 0..n {
             let (t, l, h, k) = (
@@ -369,16 +436,7 @@ impl Tokenizer {
             );
             let before = out.kinds.len();
             match self.one(py, &mut post, &t, &l, &h, &k)? {
-                Ok(()) => {
-                    dedup_each(&post, &post.tags, None, |w| out.push(w, KIND_HASHTAG));
-                    dedup_each(&post, &post.domains, None, |w| out.push(w, KIND_DOMAIN));
-                    if !post.words.is_empty() {
-                        dedup_each(&post, &post.words, Some(&post.word_hashes), |w| {
-                            out.push(w, KIND_WORD)
-                        });
-                        dedup_each(&post, &post.phrases, None, |w| out.push(w, KIND_PHRASE));
-                    }
-                }
+                Ok(()) => out.push_post(&post),
                 Err(Decline) => {
                     out.fallbacks += 1;
                     let (t, l, h, k) = (t.to_owned(), l.to_owned(), h.to_owned(), k.to_owned());
@@ -388,13 +446,7 @@ impl Tokenizer {
             out.counts
                 .extend_from_slice(&((out.kinds.len() - before) as u32).to_le_bytes());
         }
-        Ok((
-            PyBytes::new(py, &out.counts),
-            PyBytes::new(py, &out.offsets),
-            PyBytes::new(py, &out.data),
-            PyBytes::new(py, &out.kinds),
-            out.fallbacks,
-        ))
+        Ok(out.into_py(py))
     }
 }
 
@@ -570,95 +622,6 @@ fn py_items<'py>(py: Python<'py>, items: &[Option<&str>]) -> PyResult<Bound<'py,
         return Ok(PyTuple::empty(py).into_any());
     }
     Ok(PyList::new(py, items.iter().map(|s| s.map(|s| PyString::new(py, s))))?.into_any())
-}
-
-impl Tokenizer {
-    /// `extract_batch` over Arrow arrays: texts a large_utf8 (offset, validity, offsets,
-    /// data) tuple; langs, hashtags and links large_list<large_utf8> (offset, validity,
-    /// offsets, items) tuples; `n` posts. No Python object is made per post, except for the
-    /// rare post handed to the fallback.
-    #[allow(clippy::type_complexity)]
-    fn extract_arrow_impl<'py>(
-        &mut self,
-        py: Python<'py>,
-        n: usize,
-        texts: &Bound<'py, PyTuple>,
-        langs: &Bound<'py, PyTuple>,
-        hashtags: &Bound<'py, PyTuple>,
-        links: &Bound<'py, PyTuple>,
-    ) -> PyResult<(
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyBytes>,
-        usize,
-    )> {
-        let texts = StrArray::of(texts)?;
-        let (langs, hashtags, links) = (
-            ListArray::of(langs)?,
-            ListArray::of(hashtags)?,
-            ListArray::of(links)?,
-        );
-        let mut out = Out {
-            counts: Vec::with_capacity(n * 4),
-            offsets: Vec::with_capacity(n * 8 * 12 + 8),
-            data: Vec::with_capacity(n * 96),
-            kinds: Vec::with_capacity(n * 12),
-            fallbacks: 0,
-        };
-        out.offsets.extend_from_slice(&0i64.to_le_bytes());
-        let mut post = Post::default();
-        let (mut lang_items, mut tag_items, mut link_items) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut tag_strs, mut link_strs): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
-        for i in 0..n {
-            let text = texts.get(i)?.unwrap_or("");
-            langs.get(i, &mut lang_items)?;
-            hashtags.get(i, &mut tag_items)?;
-            links.get(i, &mut link_items)?;
-            // `filter(None, ...)`: None and "" items mean nothing.
-            tag_strs.clear();
-            tag_strs.extend(tag_items.iter().flatten().filter(|s| !s.is_empty()));
-            link_strs.clear();
-            link_strs.extend(link_items.iter().flatten().filter(|s| !s.is_empty()));
-            let before = out.kinds.len();
-            let stop = if text.is_empty() {
-                Ok(None)
-            } else {
-                self.stopwords_of_strs(py, &lang_items)?.map(Some)
-            };
-            let done =
-                stop.and_then(|stop| post.extract(text, stop.as_deref(), &tag_strs, &link_strs));
-            match done {
-                Ok(()) => {
-                    dedup_each(&post, &post.tags, None, |w| out.push(w, KIND_HASHTAG));
-                    dedup_each(&post, &post.domains, None, |w| out.push(w, KIND_DOMAIN));
-                    if !post.words.is_empty() {
-                        dedup_each(&post, &post.words, Some(&post.word_hashes), |w| {
-                            out.push(w, KIND_WORD)
-                        });
-                        dedup_each(&post, &post.phrases, None, |w| out.push(w, KIND_PHRASE));
-                    }
-                }
-                Err(Decline) => {
-                    out.fallbacks += 1;
-                    let t = PyString::new(py, text).into_any();
-                    let l = py_items(py, &lang_items)?;
-                    let h = py_items(py, &tag_items)?;
-                    let k = py_items(py, &link_items)?;
-                    self.fall_back(py, &mut out, &t, &l, &h, &k)?;
-                }
-            }
-            out.counts
-                .extend_from_slice(&((out.kinds.len() - before) as u32).to_le_bytes());
-        }
-        Ok((
-            PyBytes::new(py, &out.counts),
-            PyBytes::new(py, &out.offsets),
-            PyBytes::new(py, &out.data),
-            PyBytes::new(py, &out.kinds),
-            out.fallbacks,
-        ))
-    }
 }
 
 /// `trendlake.windows.author_key` of every string of a large_utf8 array (offset, validity,

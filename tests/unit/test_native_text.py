@@ -32,6 +32,12 @@ FIXTURES = Path("/work/shared/fixtures/atproto")
 TEST_TEXT = Path(__file__).with_name("test_text.py")
 
 Post = tuple[Any, Any, Any, Any]  # text, langs, hashtags, links as the lake gives them
+FRAME_SCHEMA = {
+    "text": pl.String,
+    "langs": pl.List(pl.String),
+    "hashtags": pl.List(pl.String),
+    "links": pl.List(pl.String),
+}
 
 
 def python_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
@@ -60,12 +66,7 @@ def assert_same(posts: Sequence[Post]) -> None:
         return
     frame = pl.DataFrame(
         [posts[i] for i in kept],
-        schema={
-            "text": pl.String,
-            "langs": pl.List(pl.String),
-            "hashtags": pl.List(pl.String),
-            "links": pl.List(pl.String),
-        },
+        schema=FRAME_SCHEMA,
         orient="row",
     )
     got = frame_pairs(frame)
@@ -201,48 +202,17 @@ def fixture_posts() -> list[Post]:
     """The real posts of the AT Protocol fixtures, as the ingest turns them into rows."""
     import libipld
 
+    from tests.ingest.ingest_relay import real_post_records
     from trendlake.ingest.records import post_row
 
-    blocks = [p.read_bytes() for p in sorted((FIXTURES / "records").glob("*.cbor"))]
-    for car in sorted((FIXTURES / "car").glob("*.car")):
-        blocks += [block for _cid, block in _car_blocks(car.read_bytes())]
     posts: list[Post] = []
-    for block in blocks:
-        try:
-            value = libipld.decode_dag_cbor(block)
-        except ValueError:
-            continue
-        if isinstance(value, dict) and value.get("$type") == "app.bsky.feed.post":
-            row = post_row(
-                did="did:plc:x", rkey="r", cid=None, record=value, event_time_us=0, seq=None,
-                source="fixture",
-            )  # fmt: skip
-            posts.append((row["text"], row["langs"], row["hashtags"], row["links"]))
+    for block in real_post_records():
+        row = post_row(
+            did="did:plc:x", rkey="r", cid=None, record=libipld.decode_dag_cbor(block),
+            event_time_us=0, seq=None, source="fixture",
+        )  # fmt: skip
+        posts.append((row["text"], row["langs"], row["hashtags"], row["links"]))
     return posts
-
-
-def _car_blocks(data: bytes) -> list[tuple[bytes, bytes]]:
-    pos = 0
-
-    def varint() -> int:
-        nonlocal pos
-        shift = value = 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return value
-            shift += 7
-
-    header_len = varint()
-    pos += header_len
-    blocks = []
-    while pos < len(data):
-        size = varint()
-        blocks.append((data[pos : pos + 36], data[pos + 36 : pos + size]))
-        pos += size
-    return blocks
 
 
 # --- equality -------------------------------------------------------------------------------
@@ -400,12 +370,7 @@ def test_the_arrow_path_reads_slices_nulls_and_declined_posts() -> None:
     ] * 3
     frame = pl.DataFrame(
         posts,
-        schema={
-            "text": pl.String,
-            "langs": pl.List(pl.String),
-            "hashtags": pl.List(pl.String),
-            "links": pl.List(pl.String),
-        },
+        schema=FRAME_SCHEMA,
         orient="row",
     )
     for start, length in ((0, len(posts)), (1, 4), (5, 9), (len(posts) - 1, 1), (3, 0)):
