@@ -89,10 +89,10 @@ def post_keywords(
     """`extract_keywords` of every post: the number of pairs per post, then the keywords and
     kinds of all the pairs, post after post.
 
-    The compiled tokenizer (native/) gives exactly the pairs `extract_keywords` gives, about
-    ten times faster, reading the columns' Arrow buffers and making no Python object per
-    post or keyword. Without it (or with `native` False, for comparisons) this runs the
-    Python one.
+    The compiled tokenizer (native/) gives exactly the pairs `extract_keywords` gives, five
+    to ten times faster depending on the language mix, reading the columns' Arrow buffers
+    and making no Python object per post or keyword. Without it (or with `native` False,
+    for comparisons) this runs the Python one.
     """
     if native and keywords_native.available():
         return keywords_native.extract_frame(posts)
@@ -138,7 +138,7 @@ def _gc_paused() -> Iterator[None]:
 def _warn_pure_python() -> None:
     log.warning(
         "the native tokenizer (trendlake_native) is not installed: keywords are extracted in "
-        "pure Python, about ten times slower (build it with `make venv`, which needs cargo)"
+        "pure Python, five to ten times slower (build it with `make venv`, which needs cargo)"
     )
 
 
