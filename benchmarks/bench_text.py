@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 import wordfreq
 
 # Runnable from a checkout without installing the package.
@@ -193,24 +194,35 @@ def print_by_language(posts: list[Post], repeat: int) -> None:
 
 
 def print_native(posts: list[Post], repeat: int) -> None:
-    """The compiled tokenizer (`trendlake.keywords_native`) on the same posts, one batch call
-    per pass, including the Polars series it builds; checks it agrees pair for pair."""
+    """The compiled tokenizer (`trendlake.keywords_native`) on the same posts as lake rows, one
+    batch call per pass, including the Polars series it builds; checks it agrees pair for
+    pair."""
     from trendlake import keywords_native
 
     if not keywords_native.available():
         print("trendlake_native is not installed (pip install ./native): no native comparison")
         return
-    texts = [p.text for p in posts]
-    langs = [list(p.langs) for p in posts]
-    tags = [list(p.hashtags) for p in posts]
-    links = [list(p.links) for p in posts]
-    got = keywords_native.extract_keywords_list(texts, langs, tags, links)
+    frame = pl.DataFrame(
+        {
+            "text": [p.text for p in posts],
+            "langs": [list(p.langs) for p in posts],
+            "hashtags": [list(p.hashtags) for p in posts],
+            "links": [list(p.links) for p in posts],
+        },
+        schema={
+            "text": pl.String,
+            **dict.fromkeys(("langs", "hashtags", "links"), pl.List(pl.String)),
+        },
+    )
+    counts, keywords, kinds = keywords_native.extract_frame(frame)
+    pairs = iter(zip(keywords.to_list(), kinds.to_list(), strict=True))
+    got = [[next(pairs) for _ in range(count)] for count in counts.to_list()]
     diffs = sum(got[i] != full_keywords(post) for i, post in enumerate(posts))
-    fallbacks = keywords_native.tokenizer().extract_batch(texts, langs, tags, links)[4]
+    fallbacks = keywords_native.extract_buffers(frame)[4]
     rates = []
     for _ in range(repeat):
         start = time.process_time()
-        keywords_native.extract_batch(texts, langs, tags, links)
+        keywords_native.extract_frame(frame)
         rates.append(len(posts) / max(time.process_time() - start, 1e-9))
     native = Rate(max(rates), statistics.median(rates))
     python = measure(full_keywords, posts, repeat)

@@ -1,16 +1,15 @@
 """Batch keyword extraction through the compiled `trendlake_native` tokenizer.
 
 `trendlake_native` (the Rust crate in ``native/``) reproduces `trendlake.text.extract_keywords`
-pair for pair; the posts it declines (rare: non-ASCII language tags, lone surrogates, items
-that are not str) are handed back to `extract_keywords` itself, so the output is identical
-for every input. The results come back as Arrow buffers, turned into Polars series here
-without a Python object per keyword.
+pair for pair; the posts it declines (rare: non-ASCII language tags) are handed back to
+`extract_keywords` itself, so the output is identical for every input. It reads the posts'
+Arrow columns and returns Arrow buffers, turned into Polars series here, with no Python
+object per post or keyword.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -18,14 +17,7 @@ import pyarrow as pa
 
 from trendlake.text import KINDS, _normalized_stopwords, extract_keywords
 
-__all__ = [
-    "author_keys",
-    "available",
-    "extract_batch",
-    "extract_frame",
-    "extract_keywords_list",
-    "tokenizer",
-]
+__all__ = ["author_keys", "available", "extract_buffers", "extract_frame", "tokenizer"]
 
 _per_thread = threading.local()
 _KIND_CATEGORIES = pa.array(list(KINDS), pa.large_utf8())
@@ -55,41 +47,24 @@ def tokenizer() -> Any:
     return made
 
 
-Texts = Sequence[str | None]
-Lists = Sequence[Sequence[str | None] | None]
-
-
-def _buffers(
-    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
-) -> tuple[bytes, bytes, bytes, bytes, int]:
-    def as_list(items: Sequence[Any]) -> list[Any]:
-        return items if isinstance(items, list) else list(items)
-
-    result: tuple[bytes, bytes, bytes, bytes, int] = tokenizer().extract_batch(
-        as_list(texts), as_list(langs), as_list(hashtags), as_list(links)
-    )
-    return result
-
-
-def extract_batch(
-    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
-) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Keywords of a batch of posts: (count per post: UInt32, keyword: String, kind: String).
+def extract_frame(posts: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Keywords of a frame of posts: (count per post: UInt32, keyword: String, kind: String).
 
     The keyword and kind series hold every post's pairs one after the other, in the order of
     `extract_keywords`; the counts say how many pairs each post has.
     """
-    return _series(len(texts), _buffers(texts, langs, hashtags, links))
+    return _series(posts.height, extract_buffers(posts))
 
 
-def extract_frame(posts: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """`extract_batch` of a frame's text, langs, hashtags and links columns, read by the
-    native code straight from their Arrow buffers: no Python object per post."""
+def extract_buffers(posts: pl.DataFrame) -> tuple[bytes, bytes, bytes, bytes, int]:
+    """The native call itself: the text, langs, hashtags and links columns read straight from
+    their Arrow buffers (no Python object per post); returns the pair counts, keyword
+    offsets, keyword bytes, kind codes, and how many posts went to the Python fallback."""
     arrays = [posts[name].to_arrow() for name in ("text", "langs", "hashtags", "links")]
-    buffers = tokenizer().extract_arrow(
+    result: tuple[bytes, bytes, bytes, bytes, int] = tokenizer().extract_arrow(
         posts.height, _string_parts(arrays[0]), *(_list_parts(a) for a in arrays[1:])
     )
-    return _series(posts.height, buffers)
+    return result
 
 
 def author_keys(dids: pl.Series) -> pl.Series:
@@ -129,6 +104,7 @@ def _bytes(buffer: pa.Buffer | None) -> memoryview | None:
 def _series(
     n_posts: int, buffers: tuple[bytes, bytes, bytes, bytes, int]
 ) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """The buffers of `extract_buffers` as Polars series, without a Python object per pair."""
     counts, offsets, data, kinds, _ = buffers
     n_pairs = len(kinds)
     count_arr = pa.Array.from_buffers(pa.uint32(), n_posts, [None, pa.py_buffer(counts)])
@@ -143,21 +119,3 @@ def _series(
         pl.Series("keyword", keyword_arr),
         kind,
     )
-
-
-def extract_keywords_list(
-    texts: Texts, langs: Lists, hashtags: Lists, links: Lists
-) -> list[list[tuple[str, str]]]:
-    """The pairs of each post as Python lists, like `extract_keywords` (for tests)."""
-    counts, offsets, data, kinds, _ = _buffers(texts, langs, hashtags, links)
-    ends = memoryview(offsets).cast("q")
-    out: list[list[tuple[str, str]]] = []
-    pair = 0
-    for count in memoryview(counts).cast("I"):
-        post = []
-        for _ in range(count):
-            word = data[ends[pair] : ends[pair + 1]].decode()
-            post.append((word, KINDS[kinds[pair]]))
-            pair += 1
-        out.append(post)
-    return out

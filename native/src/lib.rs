@@ -1,7 +1,7 @@
 //! `trendlake_native`: a compiled `trendlake.text.extract_keywords` for whole batches.
 //!
-//! `Tokenizer(stopwords_of, fallback).extract_batch(texts, langs, hashtags, links)` returns
-//! Arrow-ready buffers: per-post pair counts (u32 LE), large_utf8 offsets (i64 LE), the
+//! `Tokenizer(stopwords_of, fallback).extract_arrow(n, texts, langs, hashtags, links)` reads
+//! a batch of posts from their Arrow columns' buffers and returns Arrow-ready buffers: per-post pair counts (u32 LE), large_utf8 offsets (i64 LE), the
 //! UTF-8 keyword bytes, one kind byte per pair (0 word, 1 phrase, 2 hashtag, 3 domain) and
 //! the number of posts handed to `fallback` (the Python implementation) because this code
 //! declined them (see `extract::Decline`).
@@ -103,80 +103,7 @@ impl Out {
     }
 }
 
-/// Items of a list or tuple (None is empty); anything else is declined.
-fn items<'py>(obj: &Bound<'py, PyAny>) -> Result<Vec<Bound<'py, PyAny>>, Decline> {
-    if obj.is_none() {
-        return Ok(Vec::new());
-    }
-    if let Ok(list) = obj.cast::<PyList>() {
-        return Ok(list.iter().collect());
-    }
-    if let Ok(tuple) = obj.cast::<PyTuple>() {
-        return Ok(tuple.iter().collect());
-    }
-    Err(Decline)
-}
-
-fn as_str<'a>(obj: &'a Bound<'_, PyAny>) -> Result<&'a str, Decline> {
-    // Fails on lone surrogates, which UTF-8 cannot hold: Python takes those.
-    obj.cast::<PyString>()
-        .map_err(|_| Decline)?
-        .to_str()
-        .map_err(|_| Decline)
-}
-
-/// Truthy str items (`filter(None, ...)`); None and "" are skipped, anything else declined.
-fn facet_strs<'a>(items: &'a [Bound<'_, PyAny>]) -> Result<Vec<&'a str>, Decline> {
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        if item.is_none() {
-            continue;
-        }
-        let s = as_str(item)?;
-        if !s.is_empty() {
-            out.push(s);
-        }
-    }
-    Ok(out)
-}
-
 impl Tokenizer {
-    /// The stopword set of a post's `langs` (list, tuple or None), as `stopwords_for`.
-    fn stopwords(
-        &mut self,
-        py: Python<'_>,
-        langs: &Bound<'_, PyAny>,
-    ) -> PyResult<Result<Arc<StopSet>, Decline>> {
-        // Key: the str items, each prefixed with its length; non-str items are skipped, as
-        // `isinstance(lang, str)` does.
-        self.key.clear();
-        fn add(key: &mut Vec<u8>, item: &Bound<'_, PyAny>) -> Result<(), Decline> {
-            if let Ok(s) = item.cast::<PyString>() {
-                let s = s.to_str().map_err(|_| Decline)?;
-                key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                key.extend_from_slice(s.as_bytes());
-            }
-            Ok(())
-        }
-        let mut res = Ok(());
-        if langs.is_none() {
-        } else if let Ok(list) = langs.cast::<PyList>() {
-            for item in list.iter() {
-                res = res.and_then(|_| add(&mut self.key, &item));
-            }
-        } else if let Ok(tuple) = langs.cast::<PyTuple>() {
-            for item in tuple.iter() {
-                res = res.and_then(|_| add(&mut self.key, &item));
-            }
-        } else {
-            res = Err(Decline);
-        }
-        if let Err(d) = res {
-            return Ok(Err(d));
-        }
-        self.stopwords_of_key(py)
-    }
-
     /// The stopword set of a post whose language strings (None items skipped) are given.
     fn stopwords_of_strs(
         &mut self,
@@ -270,57 +197,6 @@ impl Tokenizer {
         self.by_primary.insert(lang.to_string(), set.clone());
         Ok(set)
     }
-
-    /// One post natively; Ok(Err(Decline)) when Python must take it.
-    fn one(
-        &mut self,
-        py: Python<'_>,
-        post: &mut Post,
-        text: &Bound<'_, PyAny>,
-        langs: &Bound<'_, PyAny>,
-        tags: &Bound<'_, PyAny>,
-        links: &Bound<'_, PyAny>,
-    ) -> PyResult<Result<(), Decline>> {
-        let text = if text.is_none() {
-            ""
-        } else {
-            match as_str(text) {
-                Ok(s) => s,
-                Err(d) => return Ok(Err(d)),
-            }
-        };
-        let (tag_items, link_items) = match (items(tags), items(links)) {
-            (Ok(t), Ok(l)) => (t, l),
-            _ => return Ok(Err(Decline)),
-        };
-        let (tags, links) = match (facet_strs(&tag_items), facet_strs(&link_items)) {
-            (Ok(t), Ok(l)) => (t, l),
-            _ => return Ok(Err(Decline)),
-        };
-        let stop = if text.is_empty() {
-            None
-        } else {
-            match self.stopwords(py, langs)? {
-                Ok(set) => Some(set),
-                Err(d) => return Ok(Err(d)),
-            }
-        };
-        Ok(post.extract(text, stop.as_deref(), &tags, &links))
-    }
-}
-
-/// Item `i` of a list, borrowed (no reference count traffic); `i` must be in range.
-fn get<'a, 'py>(seq: &'a Bound<'py, PyList>, i: usize) -> Borrowed<'a, 'py, PyAny> {
-    debug_assert!(i < seq.len());
-    // SAFETY: `i < len`, so PyList_GetItem returns a borrowed, non-null reference, which the
-    // list keeps alive while `seq` is borrowed (no Python code runs in between that could
-    // change the list: only `stopwords_of` and `fallback`, which are given other objects).
-    unsafe {
-        Borrowed::from_ptr(
-            seq.py(),
-            pyo3::ffi::PyList_GetItem(seq.as_ptr(), i as pyo3::ffi::Py_ssize_t),
-        )
-    }
 }
 
 #[pymethods]
@@ -337,7 +213,7 @@ impl Tokenizer {
         }
     }
 
-    /// `extract_batch` over Arrow arrays: texts a large_utf8 (offset, validity, offsets,
+    /// The keywords of `n` posts read from Arrow arrays: texts a large_utf8 (offset, validity, offsets,
     /// data) tuple; langs, hashtags and links large_list<large_utf8> (offset, validity,
     /// offsets, items) tuples; `n` posts. No Python object is made per post, except for the
     /// rare post handed to the fallback.
@@ -382,65 +258,7 @@ impl Tokenizer {
                 Ok(()) => out.push_post(&post),
                 Err(Decline) => {
                     out.fallbacks += 1;
-                    let t = PyString::new(py, text).into_any();
-                    let l = py_items(py, &lang_items)?;
-                    let h = py_items(py, &tag_items)?;
-                    let k = py_items(py, &link_items)?;
-                    self.fall_back(py, &mut out, &t, &l, &h, &k)?;
-                }
-            }
-            out.counts
-                .extend_from_slice(&((out.kinds.len() - before) as u32).to_le_bytes());
-        }
-        Ok(out.into_py(py))
-    }
-
-    /// (counts, offsets, data, kinds, fallbacks) for equal-length lists of posts.
-    fn extract_batch<'py>(
-        &mut self,
-        py: Python<'py>,
-        texts: &Bound<'py, PyAny>,
-        langs: &Bound<'py, PyAny>,
-        hashtags: &Bound<'py, PyAny>,
-        links: &Bound<'py, PyAny>,
-    ) -> PyResult<Buffers<'py>> {
-        let as_list = |o: &Bound<'py, PyAny>| -> PyResult<Bound<'py, PyList>> {
-            match o.cast::<PyList>() {
-                Ok(l) => Ok(l.clone()),
-                Err(_) => Ok(PyList::new(
-                    py,
-                    o.try_iter()?.collect::<PyResult<Vec<_>>>()?,
-                )?),
-            }
-        };
-        let (texts, langs, hashtags, links) = (
-            as_list(texts)?,
-            as_list(langs)?,
-            as_list(hashtags)?,
-            as_list(links)?,
-        );
-        let n = texts.len();
-        if langs.len() != n || hashtags.len() != n || links.len() != n {
-            return Err(PyValueError::new_err(
-                "texts, langs, hashtags and links differ in length",
-            ));
-        }
-        let mut out = Out::with_capacity(n);
-        let mut post = Post::default();
-        for i in 0..n {
-            let (t, l, h, k) = (
-                get(&texts, i),
-                get(&langs, i),
-                get(&hashtags, i),
-                get(&links, i),
-            );
-            let before = out.kinds.len();
-            match self.one(py, &mut post, &t, &l, &h, &k)? {
-                Ok(()) => out.push_post(&post),
-                Err(Decline) => {
-                    out.fallbacks += 1;
-                    let (t, l, h, k) = (t.to_owned(), l.to_owned(), h.to_owned(), k.to_owned());
-                    self.fall_back(py, &mut out, &t, &l, &h, &k)?;
+                    self.fall_back(py, &mut out, text, [&lang_items, &tag_items, &link_items])?;
                 }
             }
             out.counts
@@ -451,29 +269,21 @@ impl Tokenizer {
 }
 
 impl Tokenizer {
-    /// `fallback(text or "", langs or (), tags or (), links or ())`, pairs appended.
+    /// `fallback(text, langs or (), tags or (), links or ())`, its pairs appended (a null
+    /// text arrives as "", as `text or ""` makes it).
     fn fall_back(
         &self,
         py: Python<'_>,
         out: &mut Out,
-        t: &Bound<'_, PyAny>,
-        l: &Bound<'_, PyAny>,
-        h: &Bound<'_, PyAny>,
-        k: &Bound<'_, PyAny>,
+        text: &str,
+        [langs, tags, links]: [&Vec<Option<&str>>; 3],
     ) -> PyResult<()> {
-        let empty = PyTuple::empty(py).into_any();
-        let or = |o: &Bound<'_, PyAny>, d: &Bound<'_, PyAny>| -> PyResult<Py<PyAny>> {
-            Ok(if o.is_truthy()? {
-                o.clone().unbind()
-            } else {
-                d.clone().unbind()
-            })
-        };
-        let text = or(t, PyString::new(py, "").as_any())?;
-        let pairs =
-            self.fallback
-                .bind(py)
-                .call1((text, or(l, &empty)?, or(h, &empty)?, or(k, &empty)?))?;
+        let pairs = self.fallback.bind(py).call1((
+            PyString::new(py, text),
+            py_items(py, langs)?,
+            py_items(py, tags)?,
+            py_items(py, links)?,
+        ))?;
         for pair in pairs.try_iter()? {
             let pair = pair?;
             let (word, kind): (String, String) = pair.extract()?;

@@ -48,52 +48,9 @@ def python_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
     ]
 
 
-def native_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
-    texts, langs, tags, links = (list(column) for column in zip(*posts, strict=True))
-    return keywords_native.extract_keywords_list(texts, langs, tags, links)
-
-
-def assert_same(posts: Sequence[Post]) -> None:
-    """Both native entry points (Python lists, and Arrow buffers of a frame) give the pairs
-    of `extract_keywords` for every post."""
-    assert posts
-    want = python_pairs(posts)
-    got = native_pairs(posts)
-    diffs = [(posts[i], got[i], want[i]) for i in range(len(posts)) if got[i] != want[i]]
-    assert not diffs, f"{len(diffs)} of {len(posts)} posts differ; first: {diffs[:3]}"
-    kept = [i for i, post in enumerate(posts) if _fits_a_frame(post)]
-    if not kept:
-        return
-    frame = pl.DataFrame(
-        [posts[i] for i in kept],
-        schema=FRAME_SCHEMA,
-        orient="row",
-    )
-    got = frame_pairs(frame)
-    diffs = [(posts[i], got[k], want[i]) for k, i in enumerate(kept) if got[k] != want[i]]
-    assert not diffs, f"Arrow path: {len(diffs)} of {len(kept)} posts differ; first: {diffs[:3]}"
-
-
-def _fits_a_frame(post: Post) -> bool:
-    """Whether a post can be a lake row: str or None text, lists of str or None, no lone
-    surrogates (the lake holds UTF-8)."""
-
-    def fits(value: Any) -> bool:
-        return value is None or (isinstance(value, str) and value.isascii()) or _utf8(value)
-
-    text, *lists = post
-    return fits(text) and all(
-        items is None or (isinstance(items, list) and all(fits(item) for item in items))
-        for items in lists
-    )
-
-
-def _utf8(value: Any) -> bool:
-    try:
-        value.encode()
-    except (AttributeError, UnicodeEncodeError):
-        return False
-    return isinstance(value, str)
+def frame_of(posts: Sequence[Post]) -> pl.DataFrame:
+    """The posts as lake rows: the frame the counts step hands to the native tokenizer."""
+    return pl.DataFrame(list(posts), schema=FRAME_SCHEMA, orient="row")
 
 
 def frame_pairs(frame: pl.DataFrame) -> list[list[tuple[str, str]]]:
@@ -102,9 +59,21 @@ def frame_pairs(frame: pl.DataFrame) -> list[list[tuple[str, str]]]:
     return [[next(pairs) for _ in range(count)] for count in counts.to_list()]
 
 
+def native_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
+    return frame_pairs(frame_of(posts))
+
+
+def assert_same(posts: Sequence[Post]) -> None:
+    """The native tokenizer gives the pairs of `extract_keywords` for every post."""
+    assert posts
+    want = python_pairs(posts)
+    got = native_pairs(posts)
+    diffs = [(posts[i], got[i], want[i]) for i in range(len(posts)) if got[i] != want[i]]
+    assert not diffs, f"{len(diffs)} of {len(posts)} posts differ; first: {diffs[:3]}"
+
+
 def fallbacks(posts: Sequence[Post]) -> int:
-    texts, langs, tags, links = (list(column) for column in zip(*posts, strict=True))
-    count: int = keywords_native.tokenizer().extract_batch(texts, langs, tags, links)[4]
+    count: int = keywords_native.extract_buffers(frame_of(posts))[4]
     return count
 
 
@@ -272,9 +241,9 @@ def test_many_distinct_language_tags_overflow_the_caches_harmlessly() -> None:
 
 def test_declined_posts_go_to_the_fallback_and_still_match() -> None:
     posts: list[Post] = [
-        ("hello \ud800 world", ["en"], None, None),  # a lone surrogate: not UTF-8
         ("bonjour le monde entier", ["ÉN"], None, None),  # a non-ASCII language tag
         ("plain words here", ["en"], None, None),
+        ("hola mundo bonito", ["es", "ñ-x"], None, None),
     ]
     assert_same(posts)
     assert fallbacks(posts) == 2
@@ -297,17 +266,16 @@ def test_code_points_unassigned_in_python_unicode_are_handled_natively() -> None
 # --- the buffers ----------------------------------------------------------------------------
 
 
-def test_batch_series_decode_to_the_python_pairs() -> None:
+def test_frame_series_decode_to_the_python_pairs() -> None:
     posts: list[Post] = [
         ("Hello world, the #Eclipse is at https://www.NYTimes.com/x today", ["en"], ["Sun"], None),
         (None, None, None, None),
         ("", ["en"], ["#2024", "Tag"], ["https://bsky.app/profile/x", None]),
         ("🔥🔥🔥 the and of", ["en"], [], []),
-        ("東京タワーに行きました。ポケモン最高", ("ja",), (), ()),
+        ("東京タワーに行きました。ポケモン最高", ["ja"], [], []),
         ("한국에서 고양이를 봤어요 ㅋㅋㅋ", ["ko"], None, None),
     ]
-    texts, langs, tags, links = (list(column) for column in zip(*posts, strict=True))
-    counts, keywords, kinds = keywords_native.extract_batch(texts, langs, tags, links)
+    counts, keywords, kinds = keywords_native.extract_frame(frame_of(posts))
     want = python_pairs(posts)
     assert counts.dtype == pl.UInt32 and keywords.dtype == pl.String and kinds.dtype == pl.String
     assert counts.to_list() == [len(pairs) for pairs in want]
@@ -320,15 +288,10 @@ def test_batch_series_decode_to_the_python_pairs() -> None:
 
 
 def test_empty_batch() -> None:
-    counts, keywords, kinds = keywords_native.extract_batch([], [], [], [])
+    counts, keywords, kinds = keywords_native.extract_frame(frame_of([]))
     assert counts.len() == keywords.len() == kinds.len() == 0
-    raw = keywords_native.tokenizer().extract_batch([], [], [], [])
+    raw = keywords_native.extract_buffers(frame_of([]))
     assert raw[1] == (0).to_bytes(8, "little") and raw[4] == 0
-
-
-def test_mismatched_lengths_are_an_error() -> None:
-    with pytest.raises(ValueError):
-        keywords_native.tokenizer().extract_batch(["a"], [], [None], [None])
 
 
 def test_threads_extract_at_once_each_with_its_own_tokenizer() -> None:
