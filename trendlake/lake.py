@@ -97,6 +97,24 @@ class Lake:
         except OSError as exc:
             raise LakeError(f"cannot create {self.table_uri(name)}: {exc}") from exc
 
+    def table_property(self, name: str, key: str) -> str | None:
+        """A table property (Delta configuration), None when unset or the table is missing."""
+        table = self.table(name)
+        return None if table is None else table.metadata().configuration.get(key)
+
+    def reset(self, name: str, properties: dict[str, str]) -> None:
+        """Delete every row of a derived table, then set table properties on it.
+
+        Two commits: a crash between them leaves an empty table without the properties,
+        which a caller that checks them resets again.
+        """
+        table = self.ensure(name)
+        try:
+            table.delete()
+            table.alter.set_table_properties(properties, raise_if_not_exists=False)
+        except (DeltaError, OSError) as exc:
+            raise LakeError(f"cannot reset {self.table_uri(name)}: {exc}") from exc
+
     def check_tables(self) -> None:
         """Raise LakeError when an existing table has another version's columns."""
         for name in TABLES:

@@ -7,6 +7,7 @@ so can anyone else (tests, notebooks) without Dagster.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +47,10 @@ from trendlake.windows import (
     minute_volume,
     window_bounds,
 )
+
+SNAPSHOT_FORMAT_KEY = "trendlake.baseline.format"
+SNAPSHOT_VOLUME = "active-authors"  # the volume measure shares are taken of (see scoring)
+log = logging.getLogger(__name__)
 
 POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time"]
 WINDOW_COLUMNS = [
@@ -157,7 +162,7 @@ def compute_scores(
             MINUTE_STATS,
             as_of[0] - settings.baseline_minutes * MINUTE - MINUTE,
             chunk.end,
-            ["minute", "posts"],
+            ["minute", "authors"],
         )
         expected = expectation(
             bounds,
@@ -204,6 +209,7 @@ def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.Data
     costs nothing.
     """
     step, history = BASELINE_STEP, settings.baseline_minutes * MINUTE
+    _forget_other_snapshots(lake, settings)
     stored = lake.read(KEYWORD_BASELINES, as_of[0] - step, as_of[-1] + MINUTE)
     known = {
         key[0]: frame.select(list(SNAPSHOT_SCHEMA))
@@ -227,9 +233,30 @@ def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.Data
     return pl.concat([known[boundary] for boundary in as_of])
 
 
+def snapshot_format(settings: Settings) -> str:
+    """What the sums of a stored baseline snapshot mean: the volume measure and history span."""
+    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m"
+
+
+def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
+    """Empty keyword_baselines when its snapshots were summed another way.
+
+    A snapshot is advanced from the one before it, so one built by an older formula or for
+    another `baseline_minutes` would carry its sums into every later snapshot for good. The
+    table records the format it holds (a table property); the snapshots are a cache, rebuilt
+    from keyword_counts when needed.
+    """
+    wanted = snapshot_format(settings)
+    found = lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY)
+    if found != wanted:
+        if found is not None:
+            log.warning("baseline snapshots were summed as %s, now %s: rebuilding", found, wanted)
+        lake.reset(KEYWORD_BASELINES, {SNAPSHOT_FORMAT_KEY: wanted})
+
+
 def _history_shares(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
     history = lake.read(KEYWORD_COUNTS, start, end, ["minute", "keyword", "kind", "authors"])
-    return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "posts"]))
+    return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "authors"]))
 
 
 def compute_alerts(

@@ -3,14 +3,19 @@
 The baseline is history-based and volume-normalised, so a minute's score is a pure function of
 the posts up to that minute (no recursive state to carry or repair):
 
-- share of a history minute m = authors(keyword, m) / posts(m); the history of a window is
-  the `baseline_minutes` minutes before the last 10-minute boundary at or before the window's
-  start (its `as_of`; minutes without posts do not count). Aligning on boundaries lets one
-  snapshot of per-keyword sums (`baseline_snapshots`, cached in keyword_baselines) serve ten
-  minutes of windows, instead of every minute re-reading hours of keyword counts;
-- expected unique authors E = mean(share) * posts in the window, so the daily rhythm of the
-  whole network moves the expectation instead of making common words trend;
-- spread S = std(share) * sqrt(sum of posts(m)^2 over the window);
+- share of a history minute m = authors(keyword, m) / active(m), where active(m) is the
+  number of distinct authors who posted in m. Volume is counted in authors, not posts, for
+  the same reason keywords are: one account posting thousands of times a minute would
+  otherwise raise every keyword's expectation while it floods (hiding real bursts) and
+  lower every baseline for hours after (making common words trend). The history of a
+  window is the `baseline_minutes` minutes before the last 10-minute boundary at or before
+  the window's start (its `as_of`; minutes without posts do not count). Aligning on
+  boundaries lets one snapshot of per-keyword sums (`baseline_snapshots`, cached in
+  keyword_baselines) serve ten minutes of windows, instead of every minute re-reading hours
+  of keyword counts;
+- expected unique authors E = mean(share) * sum of active(m) over the window, so the daily
+  rhythm of the whole network moves the expectation instead of making common words trend;
+- spread S = std(share) * sqrt(sum of active(m)^2 over the window);
 - z = (x - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
   keyword never seen before needs a few authors before it scores at all;
 - velocity = x minus the previous minute's window; score = z * log2(1 + x) *
@@ -55,11 +60,14 @@ def snapshots_needed(minutes: Iterable[datetime], window_minutes: int) -> list[d
 
 
 def history_shares(history: pl.DataFrame, volume: pl.DataFrame) -> pl.DataFrame:
-    """(minute, keyword, kind, s1, s2): each history row's share and squared share, fixed point."""
+    """(minute, keyword, kind, s1, s2): each history row's share and squared share, fixed point.
+
+    `volume` holds minute_stats rows (minute, authors): the active authors of each minute.
+    """
     share = (
         history.select("minute", *_KEY, "authors")
-        .join(volume.select("minute", "posts"), on="minute", how="inner")
-        .with_columns(s=pl.col("authors") / pl.col("posts"))
+        .join(volume.select("minute", active="authors"), on="minute", how="inner")
+        .with_columns(s=pl.col("authors") / pl.col("active"))
     )
     return share.select(
         "minute",
@@ -151,13 +159,13 @@ def expectation(
     """Add baseline (E), baseline_std (S) and history_minutes to window rows (minute, key).
 
     `baselines` are snapshots (see `baseline_snapshots`) for every as_of the rows use;
-    `volume` the minute_stats rows (minute, posts) from the earliest history minute on.
+    `volume` the minute_stats rows (minute, authors) from the earliest history minute on.
     """
-    volume = volume.select("minute", pl.col("posts").cast(pl.Int64)).sort("minute")
+    volume = volume.select("minute", active=pl.col("authors").cast(pl.Int64)).sort("minute")
     vol_prefix = volume.with_columns(
-        v_n=(pl.col("posts") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
-        v_p=pl.col("posts").cum_sum(),
-        v_q=(pl.col("posts") ** 2).cum_sum(),
+        v_n=(pl.col("active") > 0).cast(pl.Int64).cum_sum(),  # minutes with posts = history
+        v_p=pl.col("active").cum_sum(),
+        v_q=(pl.col("active") ** 2).cum_sum(),
     )
     one = pl.duration(minutes=1)
     rows = rows.with_columns(as_of=baseline_as_of(pl.col("minute"), window_minutes))
@@ -177,11 +185,11 @@ def expectation(
     n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
     mean = pl.when(n > 0).then(pl.col("share_sum") / SHARE_UNIT / n).otherwise(0.0)
     second = pl.when(n > 0).then(pl.col("share_sq_sum") / SHARE_UNIT / n).otherwise(0.0)
-    window_posts = (pl.col("p_t") - pl.col("p_w")).cast(pl.Float64)
+    window_active = (pl.col("p_t") - pl.col("p_w")).cast(pl.Float64)
     window_sq = (pl.col("q_t") - pl.col("q_w")).cast(pl.Float64)
     return rows.with_columns(
         history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
-        baseline=mean * window_posts,
+        baseline=mean * window_active,
         baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
     ).drop(
         "as_of", "_t", "_w", "_hi", "_lo", "p_t", "q_t", "p_w", "q_w", "n_hi", "n_lo",

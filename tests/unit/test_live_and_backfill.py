@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -10,9 +11,16 @@ import polars as pl
 from trendlake.config import Settings
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS, TREND_SCORES
-from trendlake.pipeline import MinuteRange, compute_counts, compute_scores, run_all
-from trendlake.timeutil import floor_minute
+from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS, POSTS, TREND_SCORES
+from trendlake.pipeline import (
+    SNAPSHOT_FORMAT_KEY,
+    MinuteRange,
+    compute_counts,
+    compute_scores,
+    run_all,
+    snapshot_format,
+)
+from trendlake.timeutil import floor_minute, iso
 
 M = timedelta(minutes=1)
 LIVE_MINUTES = 25
@@ -69,3 +77,82 @@ def test_recounting_a_minute_drops_the_snapshots_built_on_it(
     new = lake.read(TREND_SCORES).filter(pl.col("minute") >= span.start + 90 * M)
     assert new.sort("minute", "keyword").equals(old.sort("minute", "keyword"))
     assert lake.read(KEYWORD_COUNTS).height > 0
+
+
+def test_snapshots_summed_for_another_history_are_rebuilt_not_advanced(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    lake, settings, span = _landed(small_stream, tmp_path / "lake")
+    switch = span.start + 100 * M
+    run_all(lake, MinuteRange(span.start, switch), settings)  # 60-minute baselines
+    longer = settings.model_copy(update={"baseline_minutes": 70})
+    for i in range(12):  # live minutes after the setting changed, crossing a boundary
+        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), longer)
+    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
+    run_all(fresh, MinuteRange(span.start, switch + 12 * M), longer)
+    rows = _scores(lake, switch)
+    assert rows.height > 50
+    # Advancing a 60-minute snapshot by 70-minute steps would leave ten minutes in its sums.
+    assert rows.equals(_scores(fresh, switch))
+    assert lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY) == snapshot_format(longer)
+
+
+def _flood_lines(start: datetime, minutes: int, per_minute: int) -> list[str]:
+    """One account posting `per_minute` posts a minute, words no one else uses."""
+    lines = []
+    for m in range(minutes):
+        for i in range(per_minute):
+            moment = start + m * M + i * (M / per_minute)
+            record = {
+                "$type": "app.bsky.feed.post",
+                "text": f"zzflood{i % 50} qqspam{i % 7}",
+                "createdAt": iso(moment),
+                "langs": ["en"],
+            }
+            commit = {
+                "rev": f"flood{m:03d}{i:05d}",
+                "operation": "create",
+                "collection": "app.bsky.feed.post",
+                "rkey": f"flood{m:03d}{i:05d}",
+                "record": record,
+                "cid": f"bafyflood{m:03d}{i:05d}",
+            }
+            time_us = int(moment.timestamp() * 1_000_000)
+            event = {"did": FLOODER, "time_us": time_us, "kind": "commit", "commit": commit}
+            lines.append(json.dumps(event))
+    return lines
+
+
+FLOODER = "did:plc:flooderflooderflooder00"
+
+
+def test_one_account_flooding_moves_no_other_keywords_expectation(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    clean, settings, span = _landed(small_stream, tmp_path / "clean")
+    flood_from, flood_minutes = span.start + 70 * M, 20
+    flooded_stream = tmp_path / "flooded.jsonl"
+    lines = small_stream.read_text().splitlines()
+    # 3,000 posts a minute: twenty times the stream's own volume. In time order, as a
+    # recording is: the file cursor skips what lies behind it.
+    lines += _flood_lines(flood_from, flood_minutes, 3000)
+    lines.sort(key=lambda line: json.loads(line)["time_us"])
+    flooded_stream.write_text("\n".join(lines) + "\n")
+    flooded = Lake(str(tmp_path / "flooded"))
+    assert ingest_file(flooded_stream, flooded, settings).sink.posts == (
+        clean.read(POSTS).height + flood_minutes * 3000
+    )
+    until = span.start + 130 * M  # during the flood and the hour after it
+    run_all(clean, MinuteRange(span.start, until), settings)
+    run_all(flooded, MinuteRange(span.start, until), settings)
+    key = ["minute", "keyword", "kind"]
+    both = (
+        _scores(clean, flood_from)
+        .select(*key, clean="baseline")
+        .join(_scores(flooded, flood_from).select(*key, flooded="baseline"), on=key)
+        .filter(pl.col("clean") > 0.5)
+    )
+    assert both.height > 200
+    # The flooder is one more active author in 20 minutes, not 3,000 more posts.
+    ratio = both["flooded"] / both["clean"]
+    assert ratio.min() > 0.97 and ratio.max() < 1.03  # type: ignore[operator]

@@ -208,9 +208,10 @@ def _history(keyword: str, per_minute: list[int], start: int) -> pl.DataFrame:
     )
 
 
-def _volume(minutes: range, posts: int) -> pl.DataFrame:
+def _volume(minutes: range, active: int) -> pl.DataFrame:
+    """minute_stats rows for scoring: `active` distinct authors posted in each minute."""
     return pl.DataFrame(
-        {"minute": [T0 + m * M for m in minutes], "posts": [posts] * len(minutes)},
+        {"minute": [T0 + m * M for m in minutes], "authors": [active] * len(minutes)},
         schema_overrides={"minute": pl.Datetime("us", "UTC")},
     )
 
