@@ -2,7 +2,9 @@
 
 Each scenario is a `trendlake synth` stream (seed, language mix; bursts alternate step and
 ramp shapes, new words, common words, hashtags, phrases and domains; decoys: one author
-flooding a word, a stopword surge, the daily rhythm). It is landed and run through the real
+flooding a word, a stopword surge, the daily rhythm; in the spam scenario also floods of other
+shapes: one account at ten times the stream's rate, hashtag, link and ramp floods by one
+account, four sockpuppets). It is landed and run through the real
 pipeline (the functions the Dagster assets call). The baselines read the same keyword_counts:
 
 - top-K: the hashtag trackers' method: alert when a keyword enters the top 10 by posts in
@@ -52,6 +54,7 @@ class Scenario:
     hours: float
     posts_per_minute: int
     lang_mix: dict[str, float] | None = None
+    spam: bool = False  # floods of other shapes (see synth.SPAM_TYPES) as more decoys
 
 
 def with_cooldown(candidates: pl.DataFrame) -> list[tuple[str, str, datetime]]:
@@ -133,6 +136,7 @@ def run_scenario(
         seed=scenario.seed,
         posts_per_minute=scenario.posts_per_minute,
         lang_mix=scenario.lang_mix,
+        spam=scenario.spam,
     )
     lake = Lake(str(workdir / f"{scenario.name}-lake"))
     settings = Settings(lake_uri=lake.uri, **overrides)  # type: ignore[arg-type]
@@ -214,6 +218,7 @@ def main() -> int:
         Scenario("bluesky-mix-s3", 3, 4.0, 600),
         Scenario("ja-heavy-s4", 4, 4.0, 300, JA_HEAVY),
         Scenario("pt-heavy-s5", 5, 4.0, 300, PT_HEAVY),
+        Scenario("spam-floods-s6", 6, 4.0, 300, spam=True),
     ]
     if args.quick:
         scenarios = [Scenario("quick-s1", 1, 3.0, 200), Scenario("quick-ja", 4, 3.0, 200, JA_HEAVY)]

@@ -89,6 +89,11 @@ BURST_KIND = {
     "domain": "domain",
 }
 FLOOD_MINUTES = 15
+# Opt-in floods of other shapes (`spam=True`): one account each, except the sockpuppets.
+SPAM_TYPES = ("mass_flood", "hashtag_flood", "link_flood", "sockpuppet_flood", "ramp_flood")
+SPAM_MINUTES = 20
+MASS_FLOOD_FACTOR = 10  # the mass flood alone posts ten times the stream's own rate
+SOCKPUPPETS = 4  # accounts of the sockpuppet flood: fewer than the default alert floor of 6
 SURGE_MINUTES = 10
 SURGE_MULTIPLIER = 3.0
 SURGE_WORD = "the"
@@ -274,6 +279,7 @@ class _Plan:
     flood: _Injection | None
     surge: _Surge | None
     reserved: set[str]
+    spam: list[_Injection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -562,14 +568,50 @@ def _plan_surge(rng: random.Random, total: int, baseline: int) -> _Surge | None:
     return _Surge(onset, onset + SURGE_MINUTES, replace_p)
 
 
-def _make_plan(seed: int, total: int, posts_per_minute: int) -> _Plan:
+def _plan_spam(
+    seed: int, total: int, baseline: int, ppm: int, reserved: set[str]
+) -> list[_Injection]:
+    """One flood of each SPAM_TYPES shape, spread evenly after the baseline, none overlapping.
+
+    Its own random stream, so a stream without spam is byte for byte what it always was.
+    """
+    rng = random.Random(f"trendlake.synth:{seed}:spam")
+    rest = total - baseline
+    if rest < len(SPAM_TYPES) * (SPAM_MINUTES + 3):
+        return []
+    spacing = rest // len(SPAM_TYPES)
+    floods = []
+    for i, ftype in enumerate(SPAM_TYPES):
+        onset = baseline + i * spacing + rng.randint(0, spacing - SPAM_MINUTES - 1)
+        keyword = text = _fresh_word(rng, reserved, 3, 6, 9)
+        kind = "word"
+        if ftype == "mass_flood":
+            counts = [MASS_FLOOD_FACTOR * ppm] * SPAM_MINUTES
+        elif ftype == "ramp_flood":
+            counts = [round(5 + 75 * m / (SPAM_MINUTES - 1)) for m in range(SPAM_MINUTES)]
+        elif ftype == "sockpuppet_flood":
+            counts = [rng.randint(10, 20) for _ in range(SPAM_MINUTES)]
+        else:
+            counts = [rng.randint(30, 60) for _ in range(SPAM_MINUTES)]
+        if ftype == "hashtag_flood":
+            text = _hashtag(rng, reserved)
+            keyword, kind = "#" + text.lower(), "hashtag"
+        elif ftype == "link_flood":
+            keyword = text = _domain(rng, reserved)
+            kind = "domain"
+        floods.append(_Injection(keyword, kind, ftype, "en", text, onset, counts, []))
+    return floods
+
+
+def _make_plan(seed: int, total: int, posts_per_minute: int, spam: bool = False) -> _Plan:
     rng = random.Random(f"trendlake.synth:{seed}:plan")
     baseline = min(total, max(60, math.ceil(0.25 * total)))
     reserved: set[str] = {SURGE_WORD}
     bursts = _plan_bursts(rng, total, baseline, posts_per_minute, reserved)
     flood = _plan_flood(rng, total, baseline, reserved)
     surge = _plan_surge(rng, total, baseline)
-    return _Plan(total, baseline, bursts, flood, surge, reserved)
+    floods = _plan_spam(seed, total, baseline, posts_per_minute, reserved) if spam else []
+    return _Plan(total, baseline, bursts, flood, surge, reserved, floods)
 
 
 # --------------------------------------------------------------------------- author pool
@@ -601,12 +643,17 @@ def _make_pool(seed: int, posts_per_minute: int, reserved: set[str]) -> _Pool:
 
 
 def _bind_authors(plan: _Plan, pool: _Pool, seed: int) -> None:
-    """Swap the planned author indices for real DIDs; give the flood its own account."""
+    """Swap the planned author indices for real DIDs; give each flood its own accounts."""
     for burst in plan.bursts:
         burst.authors = [pool.dids[i] for i in burst.author_idx]
     if plan.flood is not None:
         flood_did = _did(random.Random(f"trendlake.synth:{seed}:flood"))
         plan.flood.authors = [flood_did] * sum(plan.flood.counts)
+    for i, flood in enumerate(plan.spam):
+        accounts = SOCKPUPPETS if flood.type == "sockpuppet_flood" else 1
+        rngs = (random.Random(f"trendlake.synth:{seed}:spam:{i}:{n}") for n in range(accounts))
+        dids = [_did(rng) for rng in rngs]
+        flood.authors = [dids[k % accounts] for k in range(sum(flood.counts))]
 
 
 # --------------------------------------------------------------------------- text
@@ -707,7 +754,7 @@ class _Stream:
         self.deletable: list[tuple[str, str]] = []  # did, rkey of background posts
         self.counters = _Counters()
         self.counters.watch_hits = {b.text: 0 for b in plan.bursts if b.type == "common_word"}
-        self.injections = [*plan.bursts, *([plan.flood] if plan.flood else [])]
+        self.injections = [*plan.bursts, *([plan.flood] if plan.flood else []), *plan.spam]
         self.lang_mix = lang_mix
         self.lang_cum = tuple(accumulate(share for _, share in lang_mix))
         self.link_cum = tuple(accumulate(1.0 / (i + 1) for i in range(len(BACKGROUND_LINKS))))
@@ -1092,6 +1139,19 @@ def _decoys_truth(plan: _Plan, start: datetime, stream: _Stream) -> list[dict[st
                 "peak_posts_per_minute": max(flood.counts),
             }
         )
+    for flood in plan.spam:
+        decoys.append(
+            {
+                "keyword": flood.keyword,
+                "kind": flood.kind,
+                "type": flood.type,
+                "onset": _minute_iso(start, flood.onset),
+                "end": _minute_iso(start, flood.end),
+                "authors": len(set(flood.authors)),
+                "posts": sum(flood.counts),
+                "peak_posts_per_minute": max(flood.counts),
+            }
+        )
     if plan.surge is not None:
         decoys.append(
             {
@@ -1170,6 +1230,7 @@ def generate(
     start: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     lang_mix: Mapping[str, float] | None = None,
+    spam: bool = False,
 ) -> SynthSummary:
     """Write a synthetic Jetstream JSONL stream to `out` and its truth to `out`.truth.json.
 
@@ -1177,13 +1238,15 @@ def generate(
     `progress(done_minutes, total_minutes)` is called after each generated minute.
     `lang_mix` (language -> weight, languages among LANG_MIX's) replaces the background
     language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
+    `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
+    the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets.
     """
     _validate(hours, posts_per_minute)
     mix = _validate_mix(lang_mix)
     out = Path(out)
     start_dt = _normalize_start(start)
     total = max(1, round(hours * 60))
-    plan = _make_plan(seed, total, posts_per_minute)
+    plan = _make_plan(seed, total, posts_per_minute, spam)
     pool = _make_pool(seed, posts_per_minute, plan.reserved)
     _bind_authors(plan, pool, seed)
     stream = _Stream(seed, plan, pool, _epoch_us(start_dt), posts_per_minute, mix)

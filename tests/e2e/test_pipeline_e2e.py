@@ -70,6 +70,25 @@ def test_injected_bursts_alert_and_decoys_do_not(processed: Path, small_stream: 
     assert result.decoys_alerted == [], result.summary()
 
 
+def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
+    """`synth --spam`: a flood at ten times the stream's rate, hashtag, link and ramp floods
+    and four sockpuppets, replayed the way a user would: no flood alerts, every burst does."""
+    stream, lake_dir = tmp_path / "spam.jsonl", tmp_path / "lake"
+    cli("synth", "--out", str(stream), "--hours", "3", "--seed", "5", "--posts-per-minute",
+        "100", "--spam", lake_dir=lake_dir)  # fmt: skip
+    cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
+    cli("process", "--all", lake_dir=lake_dir)
+    alerts = _alerts(lake_dir)
+    for alert in alerts:
+        alert["window_end"] = parse_iso(str(alert["window_end"]))
+    truth = load_truth(Path(f"{stream}.truth.json"))
+    assert sum(d["type"].endswith("_flood") for d in truth["decoys"]) == 6
+    result = evaluate(truth, announced(alerts))
+    assert result.decoys == 7  # six floods and the stopword surge
+    assert result.decoys_alerted == [], result.summary()
+    assert result.missed == [], result.summary()
+
+
 def test_trends_lists_a_ranking_as_json(processed: Path) -> None:
     alerts = _alerts(processed)
     peak = max(alerts, key=lambda a: float(a["score"]))  # type: ignore[arg-type]

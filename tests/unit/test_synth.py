@@ -368,3 +368,44 @@ def test_daily_rhythm_is_recorded_and_visible(stream: Stream) -> None:
     )
     # 00:00 -> 03:00 UTC lies on the falling side of a 19:30 peak: about -20% by hour three.
     assert 0.7 < hour[2] / hour[0] < 0.9
+
+
+@pytest.fixture(scope="module")
+def spam_stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
+    out = tmp_path_factory.mktemp("spam") / "spam.jsonl"
+    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, spam=True)
+    return _load(out)
+
+
+def test_spam_adds_floods_of_other_shapes_and_changes_nothing_else(
+    stream: Stream, spam_stream: Stream
+) -> None:
+    spam = [d for d in spam_stream.truth["decoys"] if d["type"] in synth.SPAM_TYPES]
+    assert [d["type"] for d in spam] == list(synth.SPAM_TYPES)
+
+    # The same bursts and the usual decoys: the floods come on top of them. (Only the
+    # measured background rate of a common word differs: the background is drawn anew.)
+    def planned(truth: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in b.items() if k != "background_posts_per_minute"}
+            for b in truth["bursts"]
+        ]
+
+    assert planned(spam_stream.truth) == planned(stream.truth)
+    usual = [d for d in spam_stream.truth["decoys"] if d["type"] not in synth.SPAM_TYPES]
+    assert [d["keyword"] for d in usual] == [d["keyword"] for d in stream.truth["decoys"]]
+    spans = sorted((_us(d["onset"]), _us(d["end"])) for d in spam)
+    assert all(end <= start for (_, end), (start, _) in pairwise(spans))  # one at a time
+
+
+def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
+    for flood in (d for d in spam_stream.truth["decoys"] if d["type"] in synth.SPAM_TYPES):
+        posts = _matching(spam_stream, flood["kind"], flood["keyword"])
+        accounts = {p["did"] for p in posts}
+        expected = synth.SOCKPUPPETS if flood["type"] == "sockpuppet_flood" else 1
+        assert flood["authors"] == len(accounts) == expected, flood["type"]
+        assert len(posts) == flood["posts"], flood["type"]
+        assert all(_us(flood["onset"]) <= p["time_us"] < _us(flood["end"]) for p in posts)
+        if flood["type"] == "mass_flood":  # ten times the stream's own rate, every minute
+            assert flood["peak_posts_per_minute"] == synth.MASS_FLOOD_FACTOR * 60
+            assert len(posts) == 20 * flood["peak_posts_per_minute"]

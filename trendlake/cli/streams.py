@@ -45,6 +45,13 @@ def synth(
     start: Annotated[
         str | None, typer.Option(help="first event time, ISO 8601 (default 2026-03-02T00:00Z)")
     ] = None,
+    spam: Annotated[
+        bool,
+        typer.Option(
+            help="add floods of other shapes as decoys: one account at ten times the stream's "
+            "rate, hashtag, link and ramp floods by one account, and four sockpuppets"
+        ),
+    ] = False,
 ) -> None:
     """Write a realistic synthetic Jetstream stream and its ground truth (FILE.truth.json)."""
     from trendlake import synth as synthesis
@@ -58,6 +65,7 @@ def synth(
                 seed=seed,
                 posts_per_minute=posts_per_minute,
                 start=time_option(start),
+                spam=spam,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except ValueError as exc:
