@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     z_threshold: float = Field(4.5, gt=0, description="z-score an alert needs")
     min_authors: int = Field(6, ge=1, description="distinct authors an alert needs")
     min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")
+    flood_posts_per_minute: int = Field(
+        30,
+        ge=1,
+        description="an account posting more than this in a minute is flooding: "
+        "its posts of that minute are not counted",
+    )
     cooldown_minutes: int = Field(60, ge=1, description="a keyword alerts once per cooldown")
     escalation_factor: float = Field(2.0, gt=1, description="score growth that re-announces")
     chunk_minutes: int = Field(

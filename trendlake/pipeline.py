@@ -46,6 +46,7 @@ from trendlake.windows import (
     minute_counts,
     minute_volume,
     window_bounds,
+    without_floods,
 )
 
 SNAPSHOT_FORMAT_KEY = "trendlake.baseline.format"
@@ -114,7 +115,7 @@ def compute_counts(
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
         posts = dedup_posts(_read_posts(lake, chunk.start, chunk.end))
-        occurrences = keyword_occurrences(posts)
+        occurrences = keyword_occurrences(without_floods(posts, settings.flood_posts_per_minute))
         counts = minute_counts(occurrences)
         volume = minute_volume(posts, counts, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)

@@ -35,6 +35,7 @@ from trendlake.windows import (
     minute_volume,
     post_keywords,
     window_bounds,
+    without_floods,
 )
 
 M = timedelta(minutes=1)
@@ -63,6 +64,21 @@ def test_a_post_counts_once_per_keyword_and_replays_never_twice() -> None:
     counts = minute_counts(occurrences)
     row = counts.filter(pl.col("keyword") == "zorblax").row(0, named=True)
     assert (row["posts"], row["authors"]) == (1, 1)
+
+
+def test_an_account_past_the_flood_rate_is_left_out_of_that_minute_only() -> None:
+    bot, person = "did:plc:bot", "did:plc:person"
+    rows = [make_post(f"zorblax {i}", did=bot, second=i) for i in range(31)]  # 31 in minute 0
+    rows += [make_post("zorblax again", did=bot, minute=1)]  # one post the next minute
+    rows += [make_post(f"zorblax {i}", did=person, second=i) for i in range(30)]  # at the rate
+    posts = _posts(rows)
+    kept = without_floods(posts, per_minute=30)
+    assert kept.columns == posts.columns
+    by_account = kept.group_by("did", pl.col("event_time").dt.minute()).len().sort("did")
+    assert by_account.rows() == [(bot, 1, 1), (person, 0, 30)]
+    counts = minute_counts(keyword_occurrences(kept)).filter(pl.col("keyword") == "zorblax")
+    assert counts.select("posts", "authors").rows() == [(30, 1), (1, 1)]
+    assert without_floods(posts, per_minute=31).height == posts.height
 
 
 def test_dedup_keeps_the_earliest_copy_even_of_posts_sorted_by_uri() -> None:
