@@ -198,6 +198,13 @@ def report(totals: dict[str, Evaluation], console: Console) -> None:
         "authors within their first 3 minutes (the rest are slow ramps)."
     )
     for method, s in totals.items():
+        shapes = ", ".join(
+            f"{shape}s {hit / n:.2f} ({hit}/{n})"
+            for shape in sorted(set(s.qualifying_shapes), reverse=True)
+            for hit, n in [s.recall_in_time_of(shape)]
+        )
+        console.print(f"{method}: recall@3min by burst shape: {shapes}")
+    for method, s in totals.items():
         if method != "trendlake":
             console.print(
                 f"F1 ratio trendlake / {method}: {ours.f1 / s.f1:.2f}x"

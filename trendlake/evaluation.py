@@ -38,6 +38,9 @@ class Evaluation:
     # alert to be possible at all (see `evaluate`'s `reachable`), and how many were recalled.
     reachable: int = 0
     reachable_in_time: int = 0
+    # The shape ("step", "ramp") of each qualifying burst, and of each one recalled in time.
+    qualifying_shapes: list[str] = field(default_factory=list)
+    in_time_shapes: list[str] = field(default_factory=list)
     announcements: int = 0
     true_announcements: int = 0
     hours: float = 0.0
@@ -57,6 +60,10 @@ class Evaluation:
     @property
     def recall_in_time(self) -> float:
         return self.recalled_in_time / self.qualifying if self.qualifying else 1.0
+
+    def recall_in_time_of(self, shape: str) -> tuple[int, int]:
+        """(recalled in time, qualifying) over the bursts of one shape."""
+        return self.in_time_shapes.count(shape), self.qualifying_shapes.count(shape)
 
     @property
     def recall_reachable(self) -> float:
@@ -140,7 +147,10 @@ def evaluate(
         hits = [t for t in by_key.get(key, []) if onset <= t <= finish + MATCH_SLACK]
         result.true_announcements += len(hits)
         qualifies = burst["authors"] >= MIN_BURST_AUTHORS
+        shape = str(burst.get("shape") or "step")
         result.qualifying += qualifies
+        if qualifies:
+            result.qualifying_shapes.append(shape)
         result.reachable += qualifies and key in reachable
         if not hits:
             result.missed.append(burst["keyword"])
@@ -150,6 +160,8 @@ def evaluate(
         result.latencies_s.append(latency.total_seconds())
         on_time = qualifies and latency <= RECALL_WITHIN
         result.recalled_in_time += on_time
+        if on_time:
+            result.in_time_shapes.append(shape)
         result.reachable_in_time += on_time and key in reachable
     decoy_keys = {(d["keyword"], d["kind"]) for d in truth["decoys"] if d.get("keyword")}
     result.decoys = len(decoy_keys)

@@ -98,3 +98,14 @@ def test_reachable_bursts_need_enough_distinct_authors_in_three_minutes() -> Non
     )
     found = reachable_bursts(TRUTH, counts, min_authors=6)
     assert found == {("zorblax", "word"), ("missed", "word")}
+
+
+def test_recall_in_time_by_burst_shape() -> None:
+    truth = {**TRUTH, "bursts": [dict(b) for b in TRUTH["bursts"]]}  # type: ignore[call-overload]
+    truth["bursts"][1]["shape"] = "ramp"  # #slow ramps up; the others carry no shape: steps
+    announcements = [("zorblax", "word", T0 + 62 * M), ("#slow", "hashtag", T0 + 95 * M)]
+    result = evaluate(truth, announcements)
+    assert result.recall_in_time_of("step") == (1, 2)  # zorblax on time, missed never
+    assert result.recall_in_time_of("ramp") == (0, 1)  # 5 minutes after its onset
+    result.add(evaluate(truth, [("#slow", "hashtag", T0 + 92 * M)]))
+    assert result.recall_in_time_of("ramp") == (1, 2)
