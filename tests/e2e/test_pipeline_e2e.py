@@ -61,10 +61,18 @@ def test_injected_bursts_alert_and_decoys_do_not(processed: Path, small_stream: 
             "baseline",
             "zscore",
             "score",
+            "confidence",
+            "langs",
             "status",
         } <= alert.keys()
         alert["window_end"] = parse_iso(str(alert["window_end"]))
-    result = evaluate(load_truth(Path(f"{small_stream}.truth.json")), announced(alerts))
+    truth = load_truth(Path(f"{small_stream}.truth.json"))
+    result = evaluate(truth, announced(alerts))
+    # Alerts carry their dominant languages: the Japanese hashtag burst says so.
+    (tag,) = [b for b in truth["bursts"] if b["kind"] == "hashtag"]
+    assert tag["lang"] == "ja"
+    assert all("ja" in a["langs"] for a in alerts if a["keyword"] == tag["keyword"])  # type: ignore[operator]
+    assert any(a["keyword"] == tag["keyword"] for a in alerts)
     assert result.bursts >= 4
     assert result.missed == [], result.summary()
     assert result.decoys_alerted == [], result.summary()

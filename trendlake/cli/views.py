@@ -79,6 +79,7 @@ def alerts(
         "baseline",
         "zscore",
         "score",
+        "langs",
         "alert_id",
     ]
     lake = Lake.from_settings(load_settings())
@@ -88,7 +89,7 @@ def alerts(
         return
     # Followed rows print as they arrive: JSON lines, or fixed-width lines under one header
     # (a table per poll would repeat its header every few seconds).
-    widths = [20, 20, 10, 28, 7, 6, 6, 8, 8, 9, 20]
+    widths = [20, 20, 10, 28, 7, 6, 6, 8, 8, 9, 8, 20]
     if format is Listing.table:
         header = [c[:w] for c, w in zip(columns, widths, strict=True)]
         out.print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
