@@ -28,7 +28,8 @@ downstream count depends on them.
    which is the form the stopword lists use. A word is dropped when it is:
    - a stopword: the stopwords-iso lists of the post's languages (primary subtag, so
      ``pt-BR`` -> ``pt``) plus English always, since English is mixed into every language
-     on Bluesky;
+     on Bluesky. English uses function words only (``stopwords_en``), not stopwords-iso's
+     list, which holds words that trend (``world``, ``new``, ``free``);
    - shorter than 3 characters, except that a token containing a Hangul syllable needs
      only 2 (Korean words are short);
    - longer than 40 characters (hashes, base64, unsegmented scripts such as Thai);
@@ -63,6 +64,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import stopwordsiso
+
+from trendlake.stopwords_en import ENGLISH_STOPWORDS
 
 __all__ = [
     "KINDS",
@@ -286,7 +289,8 @@ def _stopwords_for_primaries(primaries: frozenset[str]) -> frozenset[str]:
 @lru_cache(maxsize=128)
 def _normalized_stopwords(lang: str) -> frozenset[str]:
     # Unknown languages give an empty set from stopwordsiso.
-    return frozenset(normalize(word).replace("’", "'") for word in stopwordsiso.stopwords(lang))
+    words = ENGLISH_STOPWORDS if lang == "en" else stopwordsiso.stopwords(lang)
+    return frozenset(normalize(word).replace("’", "'") for word in words)
 
 
 # --- extraction -------------------------------------------------------------------------

@@ -121,7 +121,9 @@ def test_bare_links_in_text_are_removed() -> None:
 
 
 def test_a_full_stop_without_space_is_not_a_domain() -> None:
-    assert words("I totally agree.Nothing else matters") == ["totally", "agree", "matters"]
+    assert words("I totally agree.Nothing else matters") == [
+        "totally", "agree", "nothing", "else", "matters",
+    ]  # fmt: skip
 
 
 def test_facet_links_and_text_urls_are_deduplicated() -> None:
@@ -148,7 +150,22 @@ def test_email_addresses_are_removed() -> None:
 
 def test_mentions_are_removed() -> None:
     pairs = extract_keywords("@alice.bsky.social @Bob thanks for the zorblax", ("en",))
-    assert pairs == [("zorblax", KIND_WORD)]
+    assert pairs == [("thanks", KIND_WORD), ("zorblax", KIND_WORD)]
+
+
+def test_english_stopwords_are_function_words_only() -> None:
+    # stopwords-iso's English list would drop every content word here.
+    pairs = extract_keywords("Happy New Year from the World Cup, welcome home!", ("en",))
+    assert [k for k, kind in pairs if kind == KIND_WORD] == [
+        "happy", "new", "year", "world", "cup", "welcome", "home",
+    ]  # fmt: skip
+    assert [k for k, kind in pairs if kind == KIND_PHRASE] == [
+        "happy new", "new year", "world cup", "welcome home",
+    ]  # fmt: skip
+    # Function words still go, whichever way a post spells them.
+    assert extract_keywords("I'm sure they'd have been there, dont you think", ("en",)) == [
+        ("sure", KIND_WORD), ("think", KIND_WORD),
+    ]  # fmt: skip
 
 
 def test_mention_breaks_phrase_adjacency() -> None:
