@@ -1125,21 +1125,7 @@ def _burst_truth(burst: _Injection, start: datetime, stream: _Stream) -> dict[st
 
 def _decoys_truth(plan: _Plan, start: datetime, stream: _Stream) -> list[dict[str, Any]]:
     decoys: list[dict[str, Any]] = []
-    if plan.flood is not None:
-        flood = plan.flood
-        decoys.append(
-            {
-                "keyword": flood.keyword,
-                "kind": flood.kind,
-                "type": flood.type,
-                "onset": _minute_iso(start, flood.onset),
-                "end": _minute_iso(start, flood.end),
-                "authors": 1,
-                "posts": sum(flood.counts),
-                "peak_posts_per_minute": max(flood.counts),
-            }
-        )
-    for flood in plan.spam:
+    for flood in [*([plan.flood] if plan.flood else []), *plan.spam]:
         decoys.append(
             {
                 "keyword": flood.keyword,
