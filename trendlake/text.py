@@ -48,10 +48,11 @@ downstream count depends on them.
    characters remain (``한국에서`` -> ``한국``; the rule is naive: ``고양이`` -> ``고양``).
    Stopwords apply to all of these tokens.
 7. Phrases are two kept word tokens next to each other in the text, joined by one space,
-   kind ``phrase``. Only whitespace may separate them: punctuation, emoji, a removed
-   URL/mention/hashtag or a dropped token (stopword, number, short word) between them
-   breaks adjacency. CJK runs give no phrases; Korean, being space-separated, does. A word
-   repeated (``yes yes``) is not a phrase.
+   kind ``phrase``. Only whitespace within one line may separate them: a line break (what
+   ``str.splitlines`` splits at), punctuation, emoji, a removed URL/mention/hashtag or a
+   dropped token (stopword, number, short word) between them breaks adjacency. CJK runs
+   give no phrases; Korean, being space-separated, does. A word repeated (``yes yes``) is
+   not a phrase.
 8. Output order: hashtags, then domains, then words, then phrases; each deduplicated in
    first-seen order.
 """
@@ -322,18 +323,23 @@ def extract_keywords(
     phrases: list[str] = []
     if text:
         stop = stopwords_for(langs)
+        # Line by line: a line break ends phrase adjacency (rule 7). Line breaks are blanks,
+        # so cutting there changes no token.
         if text.isascii():
             # `normalize` inlined: NFKC is the identity on ASCII, and casefold() is lower().
             # ASCII text has no ’ and no CJK.
-            _scan(text.lower(), stop, tags, domains, words, phrases)
+            for line in text.lower().splitlines():
+                _scan(line, stop, tags, domains, words, phrases)
         else:
             text = normalize(text).replace("’", "'")
             # Checked after NFKC, which turns halfwidth kana into CJK characters, and "…"
             # into ASCII. CJK text has few blanks: cutting it into chunks would only add work.
             if not text.isascii() and _CJK_SEARCH(text):
-                _scan_chunk(text, None, stop, tags, domains, words, phrases)
+                for line in text.splitlines():
+                    _scan_chunk(line, None, stop, tags, domains, words, phrases)
             else:
-                _scan(text, stop, tags, domains, words, phrases)
+                for line in text.splitlines():
+                    _scan(line, stop, tags, domains, words, phrases)
     # dict.fromkeys deduplicates in first-seen order; empty lists skip the comprehension.
     pairs = [(tag, KIND_HASHTAG) for tag in dict.fromkeys(tags)] if tags else []
     if domains:

@@ -465,12 +465,16 @@ impl Post {
             return Ok(());
         }
         let stop = stop.expect("stopwords are needed for a non-empty text");
+        // Line by line, as `text.splitlines()`: a line break ends phrase adjacency. Line
+        // breaks are blanks, so cutting there changes no token.
         if text.is_ascii() {
             let mut norm = std::mem::take(&mut self.norm);
             norm.clear();
             norm.push_str(text);
             norm.make_ascii_lowercase();
-            self.scan(&norm, stop);
+            for line in norm.split(is_line_break) {
+                self.scan(line, stop);
+            }
             self.norm = norm;
         } else {
             let mut norm = std::mem::take(&mut self.norm);
@@ -485,13 +489,16 @@ impl Post {
             }
             if !norm.is_ascii() && norm.chars().any(|c| is(c, CJK)) {
                 let mut chars = std::mem::take(&mut self.chars);
-                chars.clear();
-                chars.reserve(norm.len());
-                chars.extend(norm.chars());
-                self.scan_chunk(&chars, None, stop)?;
+                for line in norm.split(is_line_break) {
+                    chars.clear();
+                    chars.extend(line.chars());
+                    self.scan_chunk(&chars, None, stop)?;
+                }
                 self.chars = chars;
             } else {
-                self.scan(&norm, stop);
+                for line in norm.split(is_line_break) {
+                    self.scan(line, stop);
+                }
             }
             self.norm = norm;
         }
@@ -735,6 +742,22 @@ impl Post {
 
 /// `"://" in chunk`.
 #[inline]
+/// Where `str.splitlines` cuts: every one of these is also a blank (`\s`).
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
 fn has_scheme_sep(chunk: &str) -> bool {
     let b = chunk.as_bytes();
     b.len() >= 3 && (0..b.len() - 2).any(|i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')

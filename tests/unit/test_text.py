@@ -168,6 +168,21 @@ def test_english_stopwords_are_function_words_only() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "brk", ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+)
+def test_a_line_break_ends_a_phrase(brk: str) -> None:
+    assert phrases(f"grumpy{brk}noodle") == []
+    assert words(f"grumpy{brk}noodle") == ["grumpy", "noodle"]
+    assert phrases(f"happy grumpy{brk}noodle soup") == ["happy grumpy", "noodle soup"]
+    assert phrases(f"東京 grumpy{brk}noodle soup") == ["noodle soup"]  # the CJK path too
+
+
+def test_blanks_within_a_line_keep_a_phrase() -> None:
+    for blank in (" ", "\t", "  \t ", "\u3000", "\xa0"):
+        assert phrases(f"grumpy{blank}noodle") == ["grumpy noodle"]
+
+
 def test_mention_breaks_phrase_adjacency() -> None:
     assert phrases("zorblax @bob quintessa") == []
 
