@@ -1,12 +1,16 @@
-"""Detection quality: trendlake against two baselines on synthetic streams with ground truth.
+"""Detection quality: trendlake against SigniTrend's EWMA baseline and two popular methods.
 
 Each scenario is a `trendlake synth` stream (seed, language mix; bursts alternate step and
 ramp shapes, new words, common words, hashtags, phrases and domains; decoys: one author
 flooding a word, a stopword surge, the daily rhythm; in the spam scenario also floods of other
 shapes: one account at ten times the stream's rate, hashtag, link and ramp floods by one
 account, four sockpuppets). It is landed and run through the real
-pipeline (the functions the Dagster assets call). The baselines read the same keyword_counts:
+pipeline (the functions the Dagster assets call). The other methods read the same
+keyword_counts:
 
+- EWMA: SigniTrend's per-keyword EWMA/EWMVar of the window's distinct authors (half-lives 60
+  and 240 minutes), with trendlake's z form, thresholds and phrase rule: the issue's reference
+  for trendlake's history-based baseline (see `signitrend_ewma`);
 - top-K: the hashtag trackers' method: alert when a keyword enters the top 10 by posts in
   the last 10 minutes;
 - ratio: posts in the last hour over the previous 24 hours' hourly rate >= 3, with at least
@@ -22,6 +26,7 @@ Run: `make eval` (or `python benchmarks/eval_detection.py --quick`).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 import time
@@ -34,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trendlake import synth
+from trendlake.alerts import drop_phrase_parts
 from trendlake.config import Settings
 from trendlake.evaluation import Evaluation, announced, evaluate, load_truth, reachable_bursts
 from trendlake.ingest.runner import ingest_file
@@ -41,8 +47,10 @@ from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS
 from trendlake.pipeline import MinuteRange, run_all
 from trendlake.timeutil import floor_minute
+from trendlake.windows import exact_windows, window_bounds
 
 COOLDOWN = timedelta(minutes=60)
+EWMA_HALF_LIVES = (60, 240)  # minutes: SigniTrend's baseline, short and long memory
 JA_HEAVY = {"ja": 50, "en": 25, "ko": 10, "zh": 5, "pt": 10}
 PT_HEAVY = {"pt": 45, "en": 30, "es": 10, "de": 5, "fr": 5, "it": 5}
 
@@ -126,6 +134,57 @@ def ratio_baseline(
     return with_cooldown(firing)
 
 
+def signitrend_ewma(
+    counts: pl.DataFrame, settings: Settings, half_life_minutes: int
+) -> list[tuple[str, str, datetime]]:
+    """SigniTrend's own baseline on the same windows, as the issue's alternative to ours.
+
+    Per keyword, the EWMA and EWMVar of its window's distinct authors, updated every minute
+    (alpha from the half-life, started at 0 as published) and read before the minute's own
+    value: z = (x - max(EWMA, beta)) / (sqrt(EWMVar) + beta). trendlake's thresholds,
+    warm-up and phrase rule apply. Only keywords whose window can reach MIN_AUTHORS at all
+    (their author bound) are followed, each over every minute of the stream, zeros included.
+    """
+    window = settings.window_minutes
+    start, end = counts["minute"].min(), counts["minute"].max() + timedelta(minutes=1)
+    followed = (
+        window_bounds(counts, start, end, window)
+        .filter(pl.col("author_bound") >= settings.min_authors)
+        .select("keyword", "kind")
+        .unique()
+    )
+    minutes = pl.datetime_range(start, end, "1m", closed="left", time_unit="us", eager=True)
+    grid = followed.join(pl.DataFrame({"minute": minutes.dt.replace_time_zone("UTC")}), how="cross")
+    key = ["minute", "keyword", "kind"]
+    exact = exact_windows(counts, grid, window).select(*key, "unique_authors")
+    series = (
+        grid.join(exact, on=key, how="left")
+        .with_columns(pl.col("unique_authors").fill_null(0))
+        .sort("kind", "keyword", "minute")
+    )
+    alpha = 1 - 0.5 ** (1 / half_life_minutes)
+    beta = settings.noise_floor
+    firing: list[tuple[datetime, str, str, int]] = []
+    for (keyword, kind), group in series.group_by("keyword", "kind", maintain_order=True):
+        mean = var = 0.0
+        values = zip(group["minute"].to_list(), group["unique_authors"].to_list(), strict=True)
+        for i, (minute, x) in enumerate(values):
+            z = (x - max(mean, beta)) / (math.sqrt(var) + beta)
+            if (
+                i >= settings.min_history_minutes
+                and z >= settings.z_threshold
+                and x >= settings.min_authors
+                and x >= settings.min_ratio * mean
+            ):
+                firing.append((minute, keyword, kind, x))
+            delta = x - mean
+            mean += alpha * delta
+            var = (1 - alpha) * (var + alpha * delta * delta)
+    schema = {"minute": grid.schema["minute"], "keyword": pl.String, "kind": pl.String}
+    eligible = pl.DataFrame(firing, schema={**schema, "unique_authors": pl.Int64}, orient="row")
+    return with_cooldown(drop_phrase_parts(eligible))
+
+
 def run_scenario(
     scenario: Scenario, workdir: Path, console: Console, overrides: dict[str, str]
 ) -> dict[str, Evaluation]:
@@ -154,11 +213,13 @@ def run_scenario(
         f"pipeline {elapsed:.1f}s"
     )
     reachable = reachable_bursts(truth, counts, settings.min_authors)
-    return {
-        "trendlake": evaluate(truth, announced(alerts.iter_rows(named=True)), reachable),
-        "top-10 by count": evaluate(truth, topk_baseline(counts), reachable),
-        "hour/24h ratio": evaluate(truth, ratio_baseline(counts), reachable),
-    }
+    results = {"trendlake": evaluate(truth, announced(alerts.iter_rows(named=True)), reachable)}
+    for half_life in EWMA_HALF_LIVES:
+        ewma = signitrend_ewma(counts, settings, half_life)
+        results[f"EWMA, half-life {half_life} min"] = evaluate(truth, ewma, reachable)
+    results["top-10 by count"] = evaluate(truth, topk_baseline(counts), reachable)
+    results["hour/24h ratio"] = evaluate(truth, ratio_baseline(counts), reachable)
+    return results
 
 
 def report(totals: dict[str, Evaluation], console: Console) -> None:
