@@ -8,7 +8,12 @@ import pyarrow as pa
 
 from tests.conftest import T0
 from trendlake.lake import Lake
-from trendlake.maintenance import TABLE_PROPERTIES, maintain_table, prune_snapshots
+from trendlake.maintenance import (
+    TABLE_PROPERTIES,
+    maintain_table,
+    prune_snapshots,
+    table_properties,
+)
 from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS
 
 
@@ -73,3 +78,26 @@ def test_old_baseline_snapshots_are_pruned_and_recent_ones_kept(lake: Lake) -> N
     kept = sorted(lake.read(KEYWORD_BASELINES)["as_of"].to_list())
     assert kept == [b for b in boundaries if b >= cutoff]
     assert not prune_snapshots(lake, cutoff)  # nothing left to prune: no commit
+
+
+def test_the_snapshot_cache_keeps_deleted_files_a_day_and_its_format_mark(lake: Lake) -> None:
+    boundary = T0 + timedelta(minutes=10)
+    snapshot = pa.table(
+        {
+            "as_of": [boundary],
+            "date": [boundary.date()],
+            "keyword": ["zorblax"],
+            "kind": ["word"],
+            "share_sum": [5],
+            "share_sq_sum": [1],
+        }
+    )
+    lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+    lake.reset(KEYWORD_BASELINES, {"trendlake.baseline.format": "mark"})
+    assert maintain_table(lake, KEYWORD_BASELINES, before=None) is not None
+    table = lake.table(KEYWORD_BASELINES)
+    assert table is not None
+    configuration = table.metadata().configuration
+    assert configuration["delta.deletedFileRetentionDuration"] == "interval 1 days"
+    assert configuration["trendlake.baseline.format"] == "mark"  # maintenance keeps it
+    assert table_properties(KEYWORD_COUNTS) == TABLE_PROPERTIES  # the rest keep a week
