@@ -37,10 +37,13 @@ def open_binary(path: Path) -> BinaryIO:
 def read_jetstream_file(
     path: Path, *, strict: bool = False, on_bad_line: BadLine | None = None
 ) -> Iterator[Decoded]:
-    """Decoded events of a Jetstream JSONL file, in file order.
+    """Decoded events of a Jetstream JSONL file, in file order, positioned by line number.
 
-    A line that is not JSON or not a valid event is reported with its line number and skipped;
-    with `strict` it stops the run instead (InputError).
+    The position (the cursor a sink resumes from) is the line number, not `time_us`: a
+    recording is in time order, but a file assembled by hand (a stream with injected
+    events, say) need not be, and a time cursor would take every event behind the latest
+    one landed for landed already. A line that is not JSON or not a valid event is reported
+    with its line number and skipped; with `strict` it stops the run instead (InputError).
     """
     with open_binary(path) as handle:
         try:
@@ -48,7 +51,7 @@ def read_jetstream_file(
                 if not line.strip():
                     continue
                 try:
-                    yield decode_event(orjson.loads(line))
+                    event = decode_event(orjson.loads(line))
                 except (orjson.JSONDecodeError, DecodeError) as exc:
                     reason = f"{path.name}:{number}: {_reason(exc)}"
                     if strict:
@@ -56,6 +59,8 @@ def read_jetstream_file(
                     log.warning("skipping bad line %s", reason)
                     if on_bad_line is not None:
                         on_bad_line(number, reason)
+                    continue
+                yield Decoded(event.kind, number, event.row)
         except (OSError, EOFError, zstandard.ZstdError) as exc:
             raise InputError(f"cannot read {path}: {exc}") from exc
 

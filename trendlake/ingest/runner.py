@@ -29,8 +29,12 @@ class IngestStats:
 
 
 def file_app_id(path: Path) -> str:
-    """The cursor's identity for a recorded file: its name, so a re-run of it resumes."""
-    return f"trendlake-ingest/file/{path.name}"
+    """The cursor's identity for a recorded file: its name, so a re-run of it resumes.
+
+    Its cursor is a line number ("lines"); cursors of earlier versions, stored under
+    ".../file/", were event times and do not apply.
+    """
+    return f"trendlake-ingest/file-lines/{path.name}"
 
 
 def ingest_file(
