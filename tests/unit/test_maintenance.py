@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 
@@ -34,6 +34,20 @@ def _minute(day: int, minute: int) -> pa.Table:
     )
 
 
+def _write_snapshot(lake: Lake, boundary: datetime) -> None:
+    snapshot = pa.table(
+        {
+            "as_of": [boundary],
+            "date": [boundary.date()],
+            "keyword": ["zorblax"],
+            "kind": ["word"],
+            "share_sum": [5],
+            "share_sq_sum": [1],
+        }
+    )
+    lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+
+
 def test_compaction_of_closed_days_keeps_rows_and_the_open_day(lake: Lake) -> None:
     for day in range(3):
         for minute in range(20):
@@ -62,17 +76,7 @@ def test_maintaining_a_missing_table_is_a_no_op(lake: Lake) -> None:
 def test_old_baseline_snapshots_are_pruned_and_recent_ones_kept(lake: Lake) -> None:
     boundaries = [T0 + timedelta(days=day, minutes=10 * i) for day in range(4) for i in range(3)]
     for boundary in boundaries:
-        snapshot = pa.table(
-            {
-                "as_of": [boundary],
-                "date": [boundary.date()],
-                "keyword": ["zorblax"],
-                "kind": ["word"],
-                "share_sum": [5],
-                "share_sq_sum": [1],
-            }
-        )
-        lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+        _write_snapshot(lake, boundary)
     cutoff = T0 + timedelta(days=2)
     assert prune_snapshots(lake, cutoff)
     kept = sorted(lake.read(KEYWORD_BASELINES)["as_of"].to_list())
@@ -81,18 +85,7 @@ def test_old_baseline_snapshots_are_pruned_and_recent_ones_kept(lake: Lake) -> N
 
 
 def test_the_snapshot_cache_keeps_deleted_files_a_day_and_its_format_mark(lake: Lake) -> None:
-    boundary = T0 + timedelta(minutes=10)
-    snapshot = pa.table(
-        {
-            "as_of": [boundary],
-            "date": [boundary.date()],
-            "keyword": ["zorblax"],
-            "kind": ["word"],
-            "share_sum": [5],
-            "share_sq_sum": [1],
-        }
-    )
-    lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+    _write_snapshot(lake, T0 + timedelta(minutes=10))
     lake.reset(KEYWORD_BASELINES, {"trendlake.baseline.format": "mark"})
     assert maintain_table(lake, KEYWORD_BASELINES, before=None) is not None
     table = lake.table(KEYWORD_BASELINES)
