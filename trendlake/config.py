@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     min_authors: int = Field(6, ge=1, description="distinct authors an alert needs")
     min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")
     flood_posts_per_minute: int = Field(
-        30,
+        60,
         ge=1,
         description="an account posting more than this in a minute is flooding: "
         "its posts of that minute are not counted",
