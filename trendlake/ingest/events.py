@@ -15,9 +15,8 @@ class Decoded:
     """One decoded event.
 
     `position` is the source's own cursor value (Jetstream: time_us; firehose: seq; a
-    recorded file: the line number): sinks
-    store the position of the last landed event and skip events at or before it on resume,
-    so it must grow monotonically within one source.
+    recorded file: the line number): sinks store the position of the last landed event and
+    skip events at or before it on resume, so it must grow monotonically within one source.
     """
 
     kind: EventKind
