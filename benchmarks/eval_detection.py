@@ -134,16 +134,12 @@ def ratio_baseline(
     return with_cooldown(firing)
 
 
-def signitrend_ewma(
-    counts: pl.DataFrame, settings: Settings, half_life_minutes: int
-) -> list[tuple[str, str, datetime]]:
-    """SigniTrend's own baseline on the same windows, as the issue's alternative to ours.
+def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """(minute, keyword, kind, unique_authors): the window series `signitrend_ewma` follows.
 
-    Per keyword, the EWMA and EWMVar of its window's distinct authors, updated every minute
-    (alpha from the half-life, started at 0 as published) and read before the minute's own
-    value: z = (x - max(EWMA, beta)) / (sqrt(EWMVar) + beta). trendlake's thresholds,
-    warm-up and phrase rule apply. Only keywords whose window can reach MIN_AUTHORS at all
-    (their author bound) are followed, each over every minute of the stream, zeros included.
+    Only keywords whose window can reach MIN_AUTHORS at all (their author bound) are
+    followed, each over every minute of the stream, zeros included, sorted by keyword and
+    minute. Every half-life reads the same series.
     """
     window = settings.window_minutes
     start, end = counts["minute"].min(), counts["minute"].max() + timedelta(minutes=1)
@@ -157,11 +153,24 @@ def signitrend_ewma(
     grid = followed.join(pl.DataFrame({"minute": minutes.dt.replace_time_zone("UTC")}), how="cross")
     key = ["minute", "keyword", "kind"]
     exact = exact_windows(counts, grid, window).select(*key, "unique_authors")
-    series = (
+    return (
         grid.join(exact, on=key, how="left")
         .with_columns(pl.col("unique_authors").fill_null(0))
         .sort("kind", "keyword", "minute")
     )
+
+
+def signitrend_ewma(
+    series: pl.DataFrame, settings: Settings, half_life_minutes: int
+) -> list[tuple[str, str, datetime]]:
+    """SigniTrend's own baseline on the same windows, as the issue's alternative to ours.
+
+    Per keyword of `series` (see `ewma_series`), the EWMA and EWMVar of its window's
+    distinct authors, updated every minute (alpha from the half-life, started at 0 as
+    published) and read before the minute's own value:
+    z = (x - max(EWMA, beta)) / (sqrt(EWMVar) + beta). trendlake's thresholds, warm-up and
+    phrase rule apply.
+    """
     alpha = 1 - 0.5 ** (1 / half_life_minutes)
     beta = settings.noise_floor
     firing: list[tuple[datetime, str, str, int]] = []
@@ -180,7 +189,7 @@ def signitrend_ewma(
             delta = x - mean
             mean += alpha * delta
             var = (1 - alpha) * (var + alpha * delta * delta)
-    schema = {"minute": grid.schema["minute"], "keyword": pl.String, "kind": pl.String}
+    schema = {"minute": series.schema["minute"], "keyword": pl.String, "kind": pl.String}
     eligible = pl.DataFrame(firing, schema={**schema, "unique_authors": pl.Int64}, orient="row")
     return with_cooldown(drop_phrase_parts(eligible))
 
@@ -214,8 +223,9 @@ def run_scenario(
     )
     reachable = reachable_bursts(truth, counts, settings.min_authors)
     results = {"trendlake": evaluate(truth, announced(alerts.iter_rows(named=True)), reachable)}
+    series = ewma_series(counts, settings)
     for half_life in EWMA_HALF_LIVES:
-        ewma = signitrend_ewma(counts, settings, half_life)
+        ewma = signitrend_ewma(series, settings, half_life)
         results[f"EWMA, half-life {half_life} min"] = evaluate(truth, ewma, reachable)
     results["top-10 by count"] = evaluate(truth, topk_baseline(counts), reachable)
     results["hour/24h ratio"] = evaluate(truth, ratio_baseline(counts), reachable)

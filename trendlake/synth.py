@@ -281,6 +281,11 @@ class _Plan:
     reserved: set[str]
     spam: list[_Injection] = field(default_factory=list)
 
+    @property
+    def floods(self) -> list[_Injection]:
+        """Every single-account (or sockpuppet) flood: the usual one, then the spam ones."""
+        return [*([self.flood] if self.flood else []), *self.spam]
+
 
 @dataclass(frozen=True)
 class _Pool:
@@ -754,7 +759,7 @@ class _Stream:
         self.deletable: list[tuple[str, str]] = []  # did, rkey of background posts
         self.counters = _Counters()
         self.counters.watch_hits = {b.text: 0 for b in plan.bursts if b.type == "common_word"}
-        self.injections = [*plan.bursts, *([plan.flood] if plan.flood else []), *plan.spam]
+        self.injections = [*plan.bursts, *plan.floods]
         self.lang_mix = lang_mix
         self.lang_cum = tuple(accumulate(share for _, share in lang_mix))
         self.link_cum = tuple(accumulate(1.0 / (i + 1) for i in range(len(BACKGROUND_LINKS))))
@@ -1125,7 +1130,7 @@ def _burst_truth(burst: _Injection, start: datetime, stream: _Stream) -> dict[st
 
 def _decoys_truth(plan: _Plan, start: datetime, stream: _Stream) -> list[dict[str, Any]]:
     decoys: list[dict[str, Any]] = []
-    for flood in [*([plan.flood] if plan.flood else []), *plan.spam]:
+    for flood in plan.floods:
         decoys.append(
             {
                 "keyword": flood.keyword,

@@ -740,8 +740,6 @@ impl Post {
     }
 }
 
-/// `"://" in chunk`.
-#[inline]
 /// Where `str.splitlines` cuts: every one of these is also a blank (`\s`).
 fn is_line_break(c: char) -> bool {
     matches!(
@@ -758,6 +756,8 @@ fn is_line_break(c: char) -> bool {
     )
 }
 
+/// `"://" in chunk`.
+#[inline]
 fn has_scheme_sep(chunk: &str) -> bool {
     let b = chunk.as_bytes();
     b.len() >= 3 && (0..b.len() - 2).any(|i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from benchmarks.eval_detection import signitrend_ewma
+from benchmarks.eval_detection import ewma_series, signitrend_ewma
 from tests.conftest import T0
 from trendlake.config import Settings
 
@@ -39,7 +39,7 @@ def test_ewma_fires_when_a_keyword_leaves_its_own_noise(tmp_path: Path) -> None:
     # "spam": one account, 50 posts every minute: one author in every window.
     rows += [_row(m, "spam", [7], posts=50) for m in range(80)]
     settings = Settings(lake_uri=str(tmp_path))
-    fired = signitrend_ewma(_counts(rows), settings, half_life_minutes=60)
+    fired = signitrend_ewma(ewma_series(_counts(rows), settings), settings, half_life_minutes=60)
     assert fired == [("tea", "word", T0 + 71 * M)]  # announced at the window's end
 
 
@@ -47,8 +47,7 @@ def test_ewma_waits_for_the_warm_up(tmp_path: Path) -> None:
     rows = [_row(m, "tea", [m % 30]) for m in range(60)]
     rows.append(_row(20, "tea", list(range(1000, 1020))))  # before 40 minutes of history
     settings = Settings(lake_uri=str(tmp_path))
-    assert signitrend_ewma(_counts(rows), settings, half_life_minutes=60) == []
+    series = ewma_series(_counts(rows), settings)
+    assert signitrend_ewma(series, settings, half_life_minutes=60) == []
     warm = settings.model_copy(update={"min_history_minutes": 10})
-    assert signitrend_ewma(_counts(rows), warm, half_life_minutes=60) == [
-        ("tea", "word", T0 + 21 * M)
-    ]
+    assert signitrend_ewma(series, warm, half_life_minutes=60) == [("tea", "word", T0 + 21 * M)]
