@@ -123,5 +123,7 @@ RULES = AlertRules(
     min_history_minutes=30,
     cooldown=timedelta(minutes=60),
     escalation_factor=2,
+    surprise_threshold=5,
+    window_minutes=10,
     ended_after=timedelta(minutes=30),
 )

@@ -1,7 +1,9 @@
 """Alert rules and lifecycle (pure): when a window is alert-worthy, and what to say about it.
 
 A window is eligible when its z-score, distinct authors and ratio to the baseline all pass
-their thresholds and enough history stands behind the baseline.
+their thresholds, enough history stands behind the baseline, and its distinct authors are
+surprising enough given that history (`trendlake.surprise`: an exact tail that allows for
+skewed counts and for a baseline estimated from little history, which the z-score ignores).
 
 One trend of a keyword lives through `new -> escalating* -> cooling -> ended`:
 
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from trendlake.surprise import with_surprise
 from trendlake.timeutil import MINUTE, iso
 
 NEW = "new"
@@ -47,6 +50,8 @@ class AlertRules:
     min_history_minutes: int
     cooldown: timedelta
     escalation_factor: float
+    surprise_threshold: float  # -log10 of the chance of so many authors (see surprise)
+    window_minutes: int  # the window the scores were computed over
     ended_after: timedelta = timedelta(minutes=30)
 
 
@@ -86,7 +91,10 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
         & (pl.col("unique_authors") >= rules.min_ratio * pl.col("baseline"))
         & (pl.col("history_minutes") >= rules.min_history_minutes)
     )
-    return drop_phrase_parts(passing)
+    surprising = with_surprise(passing, rules.window_minutes).filter(
+        pl.col("surprise") >= rules.surprise_threshold
+    )
+    return drop_phrase_parts(surprising.drop("surprise"))
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

@@ -33,11 +33,17 @@ class Settings(BaseSettings):
         multiple_of=10,
         description="history behind each baseline (a multiple of 10 minutes, 5 days at most)",
     )
-    min_history_minutes: int = Field(40, ge=0, description="history needed before any alert")
+    min_history_minutes: int = Field(10, ge=0, description="history needed before any alert")
     grace_seconds: int = Field(10, ge=0, description="wait after a minute ends before closing it")
     noise_floor: float = Field(1.0, gt=0, description="beta: noise floor of the z-score")
-    z_threshold: float = Field(4.5, gt=0, description="z-score an alert needs")
-    min_authors: int = Field(6, ge=1, description="distinct authors an alert needs")
+    z_threshold: float = Field(3.5, gt=0, description="z-score an alert needs")
+    surprise_threshold: float = Field(
+        6.0,
+        ge=0,
+        description="-log10 of the chance of a window's distinct authors given the keyword's "
+        "history that an alert needs (6: one in a million)",
+    )
+    min_authors: int = Field(5, ge=1, description="distinct authors an alert needs")
     min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")
     flood_posts_per_minute: int = Field(
         60,

@@ -303,6 +303,8 @@ def rules_from(settings: Settings) -> alert_rules.AlertRules:
         cooldown=settings.cooldown_minutes * MINUTE,
         escalation_factor=settings.escalation_factor,
         ended_after=settings.ended_minutes * MINUTE,
+        surprise_threshold=settings.surprise_threshold,
+        window_minutes=settings.window_minutes,
     )
 
 

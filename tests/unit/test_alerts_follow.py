@@ -15,13 +15,12 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.conftest import T0
-from trendlake.alerts import AlertRules, announce
+from tests.conftest import RULES, T0
+from trendlake.alerts import announce
 from trendlake.lake import Lake
 from trendlake.models import ALERTS
 
 M = timedelta(minutes=1)
-RULES = AlertRules(4, 8, 2, 30, timedelta(minutes=60), 2)
 WAIT = 60.0  # bound on every wait: a broken follow fails the test instead of hanging it
 
 

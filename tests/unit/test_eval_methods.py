@@ -45,8 +45,8 @@ def test_ewma_fires_when_a_keyword_leaves_its_own_noise(tmp_path: Path) -> None:
 
 def test_ewma_waits_for_the_warm_up(tmp_path: Path) -> None:
     rows = [_row(m, "tea", [m % 30]) for m in range(60)]
-    rows.append(_row(20, "tea", list(range(1000, 1020))))  # before 40 minutes of history
-    settings = Settings(lake_uri=str(tmp_path))
+    rows.append(_row(20, "tea", list(range(1000, 1040))))  # before 40 minutes of history
+    settings = Settings(lake_uri=str(tmp_path), min_history_minutes=40)
     series = ewma_series(_counts(rows), settings)
     assert signitrend_ewma(series, settings, half_life_minutes=60) == []
     warm = settings.model_copy(update={"min_history_minutes": 10})

@@ -325,6 +325,8 @@ def test_eligibility_needs_every_threshold() -> None:
             _scored(1, 10, authors=7, keyword="few_authors"),
             _scored(1, 10, baseline=15, keyword="low_ratio"),
             _scored(1, 10, history=10, keyword="cold_start"),
+            # z 4.5 and 3x the baseline, but a Poisson(7.5) count reaches 23 by chance
+            _scored(1, 10, z=4.5, authors=23, baseline=7.54, keyword="unsurprising"),
         ]
     )
     assert eligible(rows, RULES)["keyword"].to_list() == ["ok"]
