@@ -125,5 +125,6 @@ RULES = AlertRules(
     escalation_factor=2,
     surprise_threshold=5,
     window_minutes=10,
+    recent_minutes=3,
     ended_after=timedelta(minutes=30),
 )

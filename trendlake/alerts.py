@@ -1,9 +1,10 @@
 """Alert rules and lifecycle (pure): when a window is alert-worthy, and what to say about it.
 
 A window is eligible when its z-score, distinct authors and ratio to the baseline all pass
-their thresholds, enough history stands behind the baseline, and its distinct authors are
-surprising enough given that history (`trendlake.surprise`: an exact tail that allows for
-skewed counts and for a baseline estimated from little history, which the z-score ignores).
+their thresholds, enough history stands behind the baseline, and its distinct authors, or
+those of its last few minutes, are surprising enough given that history (`trendlake.surprise`:
+an exact tail that allows for skewed counts and for a baseline estimated from little history,
+which the z-score ignores).
 
 One trend of a keyword lives through `new -> escalating* -> cooling -> ended`:
 
@@ -52,6 +53,7 @@ class AlertRules:
     escalation_factor: float
     surprise_threshold: float  # -log10 of the chance of so many authors (see surprise)
     window_minutes: int  # the window the scores were computed over
+    recent_minutes: int  # the shorter window ending at the same minute, tested too
     ended_after: timedelta = timedelta(minutes=30)
 
 
@@ -83,18 +85,43 @@ PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word
 DOMINANT_SHARE = 0.2
 
 
-def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
-    """The score rows that pass every alert threshold, minus words their phrase explains."""
-    passing = scores.filter(
+def candidates(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
+    """The score rows past the cheap thresholds: z, distinct authors, ratio and history."""
+    return scores.filter(
         (pl.col("zscore") >= rules.z_threshold)
         & (pl.col("unique_authors") >= rules.min_authors)
         & (pl.col("unique_authors") >= rules.min_ratio * pl.col("baseline"))
         & (pl.col("history_minutes") >= rules.min_history_minutes)
     )
-    surprising = with_surprise(passing, rules.window_minutes).filter(
-        pl.col("surprise") >= rules.surprise_threshold
-    )
-    return drop_phrase_parts(surprising.drop("surprise"))
+
+
+def eligible(
+    scores: pl.DataFrame, rules: AlertRules, recent: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The score rows that pass every alert threshold, minus words their phrase explains.
+
+    A candidate must be surprising in its window or, when `recent` gives (minute, keyword,
+    kind, recent_authors) of the last `recent_minutes`, there: a burst's first minutes
+    stand out against the recent share of the baseline before they outweigh the rest of the
+    window, which a common word's background fills.
+    """
+    passing = candidates(scores, rules)
+    surprise = with_surprise(passing, rules.window_minutes)["surprise"]
+    if recent is not None:
+        key = ["minute", "keyword", "kind"]
+        shorter = (
+            passing.select(*key, "baseline", "history_minutes")
+            .join(recent, on=key, how="left", maintain_order="left")
+            .select(
+                unique_authors=pl.col("recent_authors").fill_null(0),
+                baseline=pl.col("baseline") * rules.recent_minutes / rules.window_minutes,
+                history_minutes="history_minutes",
+            )
+        )
+        recent_surprise = with_surprise(shorter, rules.recent_minutes)["surprise"]
+        surprise = surprise.zip_with(surprise >= recent_surprise, recent_surprise)
+    surprising = passing.filter(surprise >= rules.surprise_threshold)
+    return drop_phrase_parts(surprising)
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

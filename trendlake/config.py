@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(None, description="Redis URL; unset: off")
 
     window_minutes: int = Field(10, ge=1, le=240, description="sliding window length")
+    recent_minutes: int = Field(
+        3,
+        ge=1,
+        le=240,
+        description="a shorter window ending at the same minute, also tested for surprise: "
+        "a burst stands out there before the full window fills",
+    )
     baseline_minutes: int = Field(
         180,
         ge=10,
@@ -100,6 +107,8 @@ class Settings(BaseSettings):
     def _history_fits(self) -> Settings:
         if self.min_history_minutes > self.baseline_minutes:
             raise ValueError("min_history_minutes cannot exceed baseline_minutes")
+        if self.recent_minutes > self.window_minutes:
+            raise ValueError("recent_minutes cannot exceed window_minutes")
         return self
 
     @cached_property

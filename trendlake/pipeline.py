@@ -255,6 +255,27 @@ def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
         lake.reset(KEYWORD_BASELINES, {SNAPSHOT_FORMAT_KEY: wanted})
 
 
+def _recent_authors(
+    lake: Lake, scores: pl.DataFrame, rules: alert_rules.AlertRules
+) -> pl.DataFrame | None:
+    """Distinct authors of the recent window of every score row that may alert.
+
+    Only rows past the cheap thresholds (a handful a minute) are looked up, in the counts of
+    their last `recent_minutes`; None when the recent window is the whole window.
+    """
+    if rules.recent_minutes >= rules.window_minutes:
+        return None
+    wanted = alert_rules.candidates(scores, rules).select("minute", "keyword", "kind")
+    if wanted.is_empty():
+        return wanted.with_columns(recent_authors=pl.lit(0, dtype=pl.Int64))
+    first = wanted["minute"].min() - (rules.recent_minutes - 1) * MINUTE  # type: ignore[operator]
+    last = wanted["minute"].max() + MINUTE  # type: ignore[operator]
+    columns = ["minute", "keyword", "kind", "posts", "author_keys", "langs", "lang_posts"]
+    counts = lake.read(KEYWORD_COUNTS, first, last, columns)
+    recent = exact_windows(counts, wanted, rules.recent_minutes)
+    return recent.select("minute", "keyword", "kind", recent_authors="unique_authors")
+
+
 def _history_shares(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
     history = lake.read(KEYWORD_COUNTS, start, end, ["minute", "keyword", "kind", "authors"])
     return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "authors"]))
@@ -274,11 +295,15 @@ def compute_alerts(
         before = lake.read(TREND_SCORES, chunk.start - rules.ended_after, chunk.start)
         previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
         prior = alert_rules.prior_state(
-            previous.iter_rows(named=True), alert_rules.eligible(before, rules)
+            previous.iter_rows(named=True),
+            alert_rules.eligible(before, rules, _recent_authors(lake, before, rules)),
         )
         scores = lake.read(TREND_SCORES, chunk.start, chunk.end)
         found = alert_rules.announce(
-            alert_rules.eligible(scores, rules), prior, rules, until=chunk.end
+            alert_rules.eligible(scores, rules, _recent_authors(lake, scores, rules)),
+            prior,
+            rules,
+            until=chunk.end,
         )
         # A transition before the chunk belongs to an earlier chunk's rows (only a partial
         # rerun over inconsistent history can produce one); this chunk never writes it.
@@ -305,6 +330,7 @@ def rules_from(settings: Settings) -> alert_rules.AlertRules:
         ended_after=settings.ended_minutes * MINUTE,
         surprise_threshold=settings.surprise_threshold,
         window_minutes=settings.window_minutes,
+        recent_minutes=settings.recent_minutes,
     )
 
 

@@ -11,7 +11,7 @@ import polars as pl
 from trendlake.config import Settings
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS, POSTS, TREND_SCORES
+from trendlake.models import ALERTS, KEYWORD_BASELINES, KEYWORD_COUNTS, POSTS, TREND_SCORES
 from trendlake.pipeline import (
     SNAPSHOT_FORMAT_KEY,
     MinuteRange,
@@ -52,6 +52,13 @@ def test_live_minutes_and_a_backfill_write_identical_scores(
     live_rows, backfill_rows = _scores(live, live_from), _scores(backfill, live_from)
     assert live_rows.height > 100
     assert live_rows.equals(backfill_rows)
+    # Alerts too, though a live minute's recent window reads counts of minutes before it.
+    live_alerts, backfill_alerts = (
+        lake.read(ALERTS).filter(pl.col("minute") >= live_from).sort("minute", "keyword")
+        for lake in (live, backfill)
+    )
+    assert live_alerts.height > 0
+    assert live_alerts.equals(backfill_alerts)
     snapshots = live.read(KEYWORD_BASELINES)["as_of"].unique().sort()
     assert snapshots.len() >= LIVE_MINUTES // 10  # one new snapshot every 10 minutes
 
