@@ -91,12 +91,9 @@ def trend_scores(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> Mat
     return MaterializeResult(metadata=_metadata(result, span, started))
 
 
-@asset(deps=["trend_scores", KEYWORD_COUNTS], group_name=GROUP)
+@asset(deps=["trend_scores"], group_name=GROUP)
 def alerts(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> MaterializeResult:
-    """Trend alerts: eligible windows through the new/escalating/cooling/ended lifecycle.
-
-    Reads keyword_counts too: the distinct authors of a candidate's recent minutes.
-    """
+    """Trend alerts: eligible windows through the new/escalating/cooling/ended lifecycle."""
     started, span = time.perf_counter(), config.span()
     lake = trendlake.lake()
     metadata = None

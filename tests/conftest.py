@@ -76,6 +76,7 @@ def score_row(
     keyword: str = "zorblax",
     z: float = 6.0,
     authors: int = 20,
+    recent: int = 0,
     count: int | None = None,
     baseline: float = 1.0,
     history: int = 120,
@@ -92,6 +93,7 @@ def score_row(
         "window_end": T0 + timedelta(minutes=minute + 1),
         "count": authors if count is None else count,
         "unique_authors": authors,
+        "recent_authors": recent,  # none in the last minutes unless given: the window decides
         "baseline": baseline,
         "baseline_std": 1.0,
         "history_minutes": history,

@@ -95,33 +95,24 @@ def candidates(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     )
 
 
-def eligible(
-    scores: pl.DataFrame, rules: AlertRules, recent: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     """The score rows that pass every alert threshold, minus words their phrase explains.
 
-    A candidate must be surprising in its window or, when `recent` gives (minute, keyword,
-    kind, recent_authors) of the last `recent_minutes`, there: a burst's first minutes
-    stand out against the recent share of the baseline before they outweigh the rest of the
-    window, which a common word's background fills.
+    A candidate must be surprising in its window or in the window's last `recent_minutes`
+    (recent_authors against that share of the baseline): a burst's first minutes stand out
+    there before they outweigh the rest of the window, which a common word's background fills.
     """
     passing = candidates(scores, rules)
     surprise = with_surprise(passing, rules.window_minutes)["surprise"]
-    if recent is not None:
-        key = ["minute", "keyword", "kind"]
-        shorter = (
-            passing.select(*key, "baseline", "history_minutes")
-            .join(recent, on=key, how="left", maintain_order="left")
-            .select(
-                unique_authors=pl.col("recent_authors").fill_null(0),
-                baseline=pl.col("baseline") * rules.recent_minutes / rules.window_minutes,
-                history_minutes="history_minutes",
-            )
+    if rules.recent_minutes < rules.window_minutes:
+        recent = passing.select(
+            unique_authors="recent_authors",
+            baseline=pl.col("baseline") * rules.recent_minutes / rules.window_minutes,
+            history_minutes="history_minutes",
         )
-        recent_surprise = with_surprise(shorter, rules.recent_minutes)["surprise"]
+        recent_surprise = with_surprise(recent, rules.recent_minutes)["surprise"]
         surprise = surprise.zip_with(surprise >= recent_surprise, recent_surprise)
-    surprising = passing.filter(surprise >= rules.surprise_threshold)
-    return drop_phrase_parts(surprising)
+    return drop_phrase_parts(passing.filter(surprise >= rules.surprise_threshold))
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

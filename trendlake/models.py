@@ -122,6 +122,12 @@ TREND_SCORES_SCHEMA: Final = _schema(
     ("window_end", UTC_MICROS, False, "exclusive end of the sliding window"),
     ("count", pa.int64(), False, "posts in the window containing the keyword"),
     ("unique_authors", pa.int64(), False, "distinct authors in the window (the scored quantity)"),
+    (
+        "recent_authors",
+        pa.int64(),
+        False,
+        "distinct authors in the window's last recent_minutes, which alerts test too",
+    ),
     ("baseline", pa.float64(), False, "expected unique_authors from the keyword's history"),
     ("baseline_std", pa.float64(), False, "standard deviation of that expectation"),
     ("history_minutes", pa.int64(), False, "minutes of history behind the baseline"),

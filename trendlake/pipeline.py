@@ -189,11 +189,24 @@ def compute_scores(
         scores = scores.join(passing, on=["minute", "keyword", "kind"], how="semi").filter(
             pl.col("unique_authors") >= screen
         )
+        scores = _with_recent_authors(scores, counts, settings.recent_minutes)
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height
         if progress:
             progress(chunk.minutes)
     return StepResult(rows, span.minutes)
+
+
+def _with_recent_authors(scores: pl.DataFrame, counts: pl.DataFrame, minutes: int) -> pl.DataFrame:
+    """Add recent_authors: the distinct authors of each window's last `minutes`.
+
+    The counts the windows were built from cover them; a window with none there gets 0.
+    """
+    key = ["minute", "keyword", "kind"]
+    recent = exact_windows(counts, scores.select(key), minutes)
+    return scores.join(
+        recent.select(*key, recent_authors="unique_authors"), on=key, how="left"
+    ).with_columns(pl.col("recent_authors").fill_null(0))
 
 
 def _each_minute(start: datetime, end: datetime) -> list[datetime]:
@@ -255,27 +268,6 @@ def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
         lake.reset(KEYWORD_BASELINES, {SNAPSHOT_FORMAT_KEY: wanted})
 
 
-def _recent_authors(
-    lake: Lake, scores: pl.DataFrame, rules: alert_rules.AlertRules
-) -> pl.DataFrame | None:
-    """Distinct authors of the recent window of every score row that may alert.
-
-    Only rows past the cheap thresholds (a handful a minute) are looked up, in the counts of
-    their last `recent_minutes`; None when the recent window is the whole window.
-    """
-    if rules.recent_minutes >= rules.window_minutes:
-        return None
-    wanted = alert_rules.candidates(scores, rules).select("minute", "keyword", "kind")
-    if wanted.is_empty():
-        return wanted.with_columns(recent_authors=pl.lit(0, dtype=pl.Int64))
-    first = wanted["minute"].min() - (rules.recent_minutes - 1) * MINUTE  # type: ignore[operator]
-    last = wanted["minute"].max() + MINUTE  # type: ignore[operator]
-    columns = ["minute", "keyword", "kind", "posts", "author_keys", "langs", "lang_posts"]
-    counts = lake.read(KEYWORD_COUNTS, first, last, columns)
-    recent = exact_windows(counts, wanted, rules.recent_minutes)
-    return recent.select("minute", "keyword", "kind", recent_authors="unique_authors")
-
-
 def _history_shares(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
     history = lake.read(KEYWORD_COUNTS, start, end, ["minute", "keyword", "kind", "authors"])
     return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "authors"]))
@@ -295,15 +287,11 @@ def compute_alerts(
         before = lake.read(TREND_SCORES, chunk.start - rules.ended_after, chunk.start)
         previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
         prior = alert_rules.prior_state(
-            previous.iter_rows(named=True),
-            alert_rules.eligible(before, rules, _recent_authors(lake, before, rules)),
+            previous.iter_rows(named=True), alert_rules.eligible(before, rules)
         )
         scores = lake.read(TREND_SCORES, chunk.start, chunk.end)
         found = alert_rules.announce(
-            alert_rules.eligible(scores, rules, _recent_authors(lake, scores, rules)),
-            prior,
-            rules,
-            until=chunk.end,
+            alert_rules.eligible(scores, rules), prior, rules, until=chunk.end
         )
         # A transition before the chunk belongs to an earlier chunk's rows (only a partial
         # rerun over inconsistent history can produce one); this chunk never writes it.

@@ -42,7 +42,7 @@ def test_lineage_runs_from_posts_to_alerts() -> None:
     }
     assert upstream["keyword_counts"] == {"posts"}
     assert upstream["trend_scores"] == {"posts", "keyword_counts", "minute_stats"}
-    assert upstream["alerts"] == {"trend_scores", "keyword_counts"}
+    assert upstream["alerts"] == {"trend_scores"}
 
 
 @pytest.fixture

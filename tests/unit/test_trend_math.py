@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from datetime import datetime, timedelta
 
@@ -335,21 +336,14 @@ def test_eligibility_needs_every_threshold() -> None:
 def test_a_burst_surprising_in_its_recent_minutes_is_eligible_before_its_window_is() -> None:
     # 11 authors against 2.2 expected in 10 minutes is no surprise, but all 11 came in the
     # last 3 minutes, where 0.66 were expected.
-    row = _scored(1, 10, z=4.0, authors=11, baseline=2.2, keyword="equal")
-    rows = _frame([row, _scored(1, 10, z=4.0, authors=11, baseline=2.2, keyword="spread")])
-    recent = pl.DataFrame(
-        {
-            "minute": [row["minute"], row["minute"]],
-            "keyword": ["equal", "spread"],
-            "kind": ["word", "word"],
-            "recent_authors": [11, 4],
-        },
-        schema_overrides={"minute": pl.Datetime("us", "UTC")},
-    )
-    assert eligible(rows, RULES).is_empty()
-    assert eligible(rows, RULES, recent)["keyword"].to_list() == ["equal"]
-    # A candidate the recent counts do not name had no author there.
-    assert eligible(rows, RULES, recent.filter(pl.col("keyword") == "spread")).is_empty()
+    def row(keyword: str, recent: int) -> dict[str, object]:
+        return score_row(1, 10, keyword=keyword, z=4.0, authors=11, recent=recent, baseline=2.2)
+
+    rows = _frame([row("equal", 11), row("spread", 4)])
+    assert eligible(rows, RULES)["keyword"].to_list() == ["equal"]
+    # With the recent window as long as the window, only the window's surprise counts.
+    whole = dataclasses.replace(RULES, recent_minutes=RULES.window_minutes)
+    assert eligible(rows, whole).is_empty()
 
 
 def test_lifecycle_announces_once_escalates_and_restarts_after_cooldown() -> None:
