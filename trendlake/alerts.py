@@ -106,7 +106,7 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     surprise = with_surprise(passing, rules.window_minutes)["surprise"]
     if rules.recent_minutes < rules.window_minutes:
         recent = passing.select(
-            unique_authors="recent_authors",
+            unique_authors=pl.col("recent_authors").fill_null(0),  # scored before it existed
             baseline=pl.col("baseline") * rules.recent_minutes / rules.window_minutes,
             history_minutes="history_minutes",
         )

@@ -8,6 +8,7 @@ so reruns and backfills converge to the same rows.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -18,10 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.schema import Field
 
 from trendlake.config import Settings
 from trendlake.errors import LakeError
 from trendlake.models import POSTS, TABLES, TableSpec
+
+log = logging.getLogger(__name__)
 
 
 def _iso(moment: datetime) -> str:
@@ -79,6 +83,7 @@ class Lake:
         """
         existing = self.table(name)
         if existing is not None:
+            _add_new_columns(name, existing)
             _check_columns(name, self.table_uri(name), existing)
             return existing
         spec = TABLES[name]
@@ -116,10 +121,14 @@ class Lake:
             raise LakeError(f"cannot reset {self.table_uri(name)}: {exc}") from exc
 
     def check_tables(self) -> None:
-        """Raise LakeError when an existing table has another version's columns."""
+        """Raise LakeError when an existing table has another version's columns.
+
+        A table that lacks only columns this version appended (nullable) gains them first.
+        """
         for name in TABLES:
             table = self.table(name)
             if table is not None:
+                _add_new_columns(name, table)
                 _check_columns(name, self.table_uri(name), table)
 
     def ensure_all(self) -> None:
@@ -247,6 +256,26 @@ class Lake:
         """The landed posts' event-time watermark: the latest event time in the posts table."""
         bounds = self.time_bounds(POSTS)
         return None if bounds is None else bounds[1]
+
+
+def _add_new_columns(name: str, table: DeltaTable) -> None:
+    """Add the nullable columns a later version appended to a table created before them.
+
+    Old rows read them as null; anything else that differs is left to `_check_columns`.
+    """
+    schema = TABLES[name].schema
+    found = [field.name for field in table.schema().fields]
+    appended = schema.names[len(found) :]
+    if not appended or schema.names[: len(found)] != found:
+        return
+    fields = [schema.field(column) for column in appended]
+    if not all(field.nullable for field in fields):
+        return
+    log.info("%s: adding column(s) %s", name, ", ".join(appended))
+    try:
+        table.alter.add_columns([Field.from_arrow(field) for field in fields])
+    except (DeltaError, OSError) as exc:
+        raise LakeError(f"cannot add {', '.join(appended)} to {table.table_uri}: {exc}") from exc
 
 
 def _check_columns(name: str, uri: str, table: DeltaTable) -> None:

@@ -122,12 +122,6 @@ TREND_SCORES_SCHEMA: Final = _schema(
     ("window_end", UTC_MICROS, False, "exclusive end of the sliding window"),
     ("count", pa.int64(), False, "posts in the window containing the keyword"),
     ("unique_authors", pa.int64(), False, "distinct authors in the window (the scored quantity)"),
-    (
-        "recent_authors",
-        pa.int64(),
-        False,
-        "distinct authors in the window's last recent_minutes, which alerts test too",
-    ),
     ("baseline", pa.float64(), False, "expected unique_authors from the keyword's history"),
     ("baseline_std", pa.float64(), False, "standard deviation of that expectation"),
     ("history_minutes", pa.int64(), False, "minutes of history behind the baseline"),
@@ -137,6 +131,14 @@ TREND_SCORES_SCHEMA: Final = _schema(
     ("confidence", pa.float64(), False, "Phi(z) times the share of baseline history present"),
     ("langs", _STR_LIST, False, "top languages of the window's posts, most frequent first"),
     ("lang_shares", pa.list_(pa.float64()), False, "share of the window's posts per language"),
+    # Added after the first release: last and nullable, so older tables gain it in place.
+    (
+        "recent_authors",
+        pa.int64(),
+        True,
+        "distinct authors in the window's last recent_minutes, which alerts test too "
+        "(null in rows scored before the column existed)",
+    ),
 )
 
 ALERTS_SCHEMA: Final = _schema(

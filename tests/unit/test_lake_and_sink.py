@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 
-from tests.conftest import T0
+from tests.conftest import T0, score_row
 from trendlake.errors import LakeError
 from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import post_row
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_COUNTS, POSTS, TABLES
+from trendlake.models import KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
 
 
 def _counts(minutes: list[int], posts: int) -> pa.Table:
@@ -127,6 +127,21 @@ def test_a_table_with_another_versions_columns_is_refused_clearly(lake: Lake) ->
         LakeError, match=r"missing author_keys; unexpected author_dids.*process --all"
     ):
         lake.replace_range(KEYWORD_COUNTS, _counts([0], 1), T0, T0 + timedelta(minutes=1))
+
+
+def test_a_table_gains_the_nullable_columns_a_later_version_appended(lake: Lake) -> None:
+    spec = TABLES[TREND_SCORES].schema
+    older = pa.schema([spec.field(name) for name in spec.names if name != "recent_authors"])
+    row = {name: [value] for name, value in score_row(1, 10.0).items()} | {"date": [T0.date()]}
+    DeltaTable.create(lake.table_uri(TREND_SCORES), older, partition_by=["date"])
+    write_deltalake(
+        lake.table_uri(TREND_SCORES), pa.table(row).select(older.names).cast(older), mode="append"
+    )
+    lake.check_tables()  # what every process run does first
+    assert lake.table(TREND_SCORES).schema().fields[-1].name == "recent_authors"  # type: ignore[union-attr]
+    new = pa.table(row | {"minute": [T0 + timedelta(minutes=2)], "recent_authors": [4]})
+    lake.replace_range(TREND_SCORES, new, T0 + timedelta(minutes=2), T0 + timedelta(minutes=3))
+    assert lake.read(TREND_SCORES).sort("minute")["recent_authors"].to_list() == [None, 4]
 
 
 def test_a_table_created_with_other_column_descriptions_still_takes_writes(lake: Lake) -> None:
