@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from trendlake.surprise import with_surprise
+from trendlake.surprise import surprises
 from trendlake.timeutil import MINUTE, iso
 
 NEW = "new"
@@ -85,34 +85,30 @@ PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word
 DOMINANT_SHARE = 0.2
 
 
-def candidates(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
-    """The score rows past the cheap thresholds: z, distinct authors, ratio and history."""
-    return scores.filter(
+def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
+    """The score rows that pass every alert threshold, minus words their phrase explains.
+
+    A window must be surprising in full or in its last `recent_minutes` (recent_authors
+    against that share of the baseline): a burst's first minutes stand out there before they
+    outweigh the rest of the window, which a common word's background fills.
+    """
+    passing = scores.filter(
         (pl.col("zscore") >= rules.z_threshold)
         & (pl.col("unique_authors") >= rules.min_authors)
         & (pl.col("unique_authors") >= rules.min_ratio * pl.col("baseline"))
         & (pl.col("history_minutes") >= rules.min_history_minutes)
     )
-
-
-def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
-    """The score rows that pass every alert threshold, minus words their phrase explains.
-
-    A candidate must be surprising in its window or in the window's last `recent_minutes`
-    (recent_authors against that share of the baseline): a burst's first minutes stand out
-    there before they outweigh the rest of the window, which a common word's background fills.
-    """
-    passing = candidates(scores, rules)
-    surprise = with_surprise(passing, rules.window_minutes)["surprise"]
+    expected, history = passing["baseline"], passing["history_minutes"]
+    best = surprises(passing["unique_authors"], expected, history, rules.window_minutes)
     if rules.recent_minutes < rules.window_minutes:
-        recent = passing.select(
-            unique_authors=pl.col("recent_authors").fill_null(0),  # scored before it existed
-            baseline=pl.col("baseline") * rules.recent_minutes / rules.window_minutes,
-            history_minutes="history_minutes",
+        recent = surprises(
+            passing["recent_authors"].fill_null(0),  # null: scored before the column existed
+            expected * rules.recent_minutes / rules.window_minutes,
+            history,
+            rules.recent_minutes,
         )
-        recent_surprise = with_surprise(recent, rules.recent_minutes)["surprise"]
-        surprise = surprise.zip_with(surprise >= recent_surprise, recent_surprise)
-    return drop_phrase_parts(passing.filter(surprise >= rules.surprise_threshold))
+        best = best.zip_with(best >= recent, recent)
+    return drop_phrase_parts(passing.filter(best >= rules.surprise_threshold))
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,6 @@ after 20 minutes of history, 7 after 50 and 5 after 3 hours; the 23-of-7.5 windo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import polars as pl
 
@@ -60,13 +59,12 @@ def surprise(authors: int, expected: float, history_minutes: int, window_minutes
     return max(0.0, -(largest + math.log(total)) / _LN10)
 
 
-def with_surprise(rows: pl.DataFrame, window_minutes: int) -> pl.DataFrame:
-    """Add `surprise` to score rows (unique_authors, baseline, history_minutes).
+def surprises(
+    authors: pl.Series, expected: pl.Series, history_minutes: pl.Series, window_minutes: int
+) -> pl.Series:
+    """`surprise` of each row, element by element.
 
-    Computed row by row in Python: call it on the few rows that passed the cheap thresholds.
+    Computed in Python: call it on the few rows that passed the cheap thresholds.
     """
-    columns: Iterable[tuple[int, float, int]] = zip(
-        rows["unique_authors"], rows["baseline"], rows["history_minutes"], strict=True
-    )
-    values = [surprise(x, e, n, window_minutes) for x, e, n in columns]
-    return rows.with_columns(surprise=pl.Series(values, dtype=pl.Float64))
+    rows = zip(authors, expected, history_minutes, strict=True)
+    return pl.Series([surprise(x, e, n, window_minutes) for x, e, n in rows], dtype=pl.Float64)

@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from trendlake.surprise import surprise, with_surprise
+from trendlake.surprise import surprise, surprises
 
 
 def _head_sum_surprise(x: int, expected: float, n: int, w: int) -> float:
@@ -70,13 +70,12 @@ def test_a_huge_window_stays_finite() -> None:
     assert 40 < surprise(5000, 4000.0, 180, 10) < 60
 
 
-def test_with_surprise_adds_the_value_of_each_row() -> None:
-    rows = pl.DataFrame(
-        {
-            "unique_authors": [6, 23, 2],
-            "baseline": [0.0, 7.54, 3.0],
-            "history_minutes": [180, 90, 60],
-        }
+def test_surprises_gives_the_value_of_each_row() -> None:
+    got = surprises(
+        pl.Series([6, 23, 2]), pl.Series([0.0, 7.54, 3.0]), pl.Series([180, 90, 60]), 10
     )
-    got = with_surprise(rows, 10)["surprise"].to_list()
-    assert got == [surprise(6, 0.0, 180, 10), surprise(23, 7.54, 90, 10), surprise(2, 3.0, 60, 10)]
+    assert got.to_list() == [
+        surprise(6, 0.0, 180, 10),
+        surprise(23, 7.54, 90, 10),
+        surprise(2, 3.0, 60, 10),
+    ]
