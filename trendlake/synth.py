@@ -93,7 +93,12 @@ FLOOD_MINUTES = 15
 SPAM_TYPES = ("mass_flood", "hashtag_flood", "link_flood", "sockpuppet_flood", "ramp_flood")
 SPAM_MINUTES = 20
 MASS_FLOOD_FACTOR = 10  # the mass flood alone posts ten times the stream's own rate
-SOCKPUPPETS = 4  # accounts of the sockpuppet flood: fewer than the default alert floor of 6
+SOCKPUPPETS = 4  # accounts of the sockpuppet flood: fewer than the default alert floor of 5
+# Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
+CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
+CONVERSATION_MINUTES = (8, 14)
+CONVERSATION_POSTS = (30, 60)
+CONVERSATION_DECAY_MINUTES = 4.0  # replies thin out as the post ages
 SURGE_MINUTES = 10
 SURGE_MULTIPLIER = 3.0
 SURGE_WORD = "the"
@@ -250,6 +255,7 @@ class _Injection:
     shape: str | None = None
     authors: list[str] = field(default_factory=list)  # DID per post, consumed in order
     cursor: int = 0
+    thread: list[tuple[str, str]] = field(default_factory=list)  # a conversation's (uri, cid)
 
     @property
     def end(self) -> int:
@@ -280,6 +286,7 @@ class _Plan:
     surge: _Surge | None
     reserved: set[str]
     spam: list[_Injection] = field(default_factory=list)
+    conversations: list[_Injection] = field(default_factory=list)
 
     @property
     def floods(self) -> list[_Injection]:
@@ -608,6 +615,49 @@ def _plan_spam(
     return floods
 
 
+def _plan_conversations(
+    seed: int, total: int, baseline: int, ppm: int, reserved: set[str]
+) -> list[_Injection]:
+    """Reply storms: one post, then 30-60 replies from other accounts within minutes, each
+    echoing a word of it (an invented name, then a mid-frequency English word).
+
+    Many distinct authors, one thread: a busy conversation, which a trend tool must not
+    announce as a trend. Its own random stream, so the rest of the plan is unchanged.
+    """
+    rng = random.Random(f"trendlake.synth:{seed}:conversations")
+    rest = total - baseline
+    if rest < CONVERSATION_MINUTES[1] + 3:
+        return []
+    conversations = []
+    for i, at in enumerate(CONVERSATION_AT):
+        duration = rng.randint(*CONVERSATION_MINUTES)
+        onset = min(baseline + round(at * rest) + rng.randint(0, 3), total - duration)
+        n_posts = rng.randint(*CONVERSATION_POSTS)
+        weights = [math.exp(-m / CONVERSATION_DECAY_MINUTES) for m in range(duration)]
+        counts = _apportion(n_posts, weights)
+        if i == 0:
+            word = _fresh_word(rng, reserved, 3, 6, 9)
+        else:
+            word = _common_word(rng, reserved, _max_word_share(4, ppm))
+        # Most repliers reply once; some come back to answer.
+        n_authors = min(round(0.85 * n_posts), _pool_size(ppm))
+        sequence = _author_sequence(rng, _pool_size(ppm), n_authors, n_posts)
+        conversations.append(
+            _Injection(word, "word", "conversation", "en", word, onset, counts, sequence)
+        )
+    return conversations
+
+
+def _apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainders)."""
+    scale = total / sum(weights)
+    counts = [math.floor(w * scale) for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: counts[i] - weights[i] * scale)
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
 def _make_plan(seed: int, total: int, posts_per_minute: int, spam: bool = False) -> _Plan:
     rng = random.Random(f"trendlake.synth:{seed}:plan")
     baseline = min(total, max(60, math.ceil(0.25 * total)))
@@ -616,7 +666,8 @@ def _make_plan(seed: int, total: int, posts_per_minute: int, spam: bool = False)
     flood = _plan_flood(rng, total, baseline, reserved)
     surge = _plan_surge(rng, total, baseline)
     floods = _plan_spam(seed, total, baseline, posts_per_minute, reserved) if spam else []
-    return _Plan(total, baseline, bursts, flood, surge, reserved, floods)
+    talks = _plan_conversations(seed, total, baseline, posts_per_minute, reserved)
+    return _Plan(total, baseline, bursts, flood, surge, reserved, floods, talks)
 
 
 # --------------------------------------------------------------------------- author pool
@@ -649,7 +700,7 @@ def _make_pool(seed: int, posts_per_minute: int, reserved: set[str]) -> _Pool:
 
 def _bind_authors(plan: _Plan, pool: _Pool, seed: int) -> None:
     """Swap the planned author indices for real DIDs; give each flood its own accounts."""
-    for burst in plan.bursts:
+    for burst in [*plan.bursts, *plan.conversations]:
         burst.authors = [pool.dids[i] for i in burst.author_idx]
     if plan.flood is not None:
         flood_did = _did(random.Random(f"trendlake.synth:{seed}:flood"))
@@ -759,7 +810,7 @@ class _Stream:
         self.deletable: list[tuple[str, str]] = []  # did, rkey of background posts
         self.counters = _Counters()
         self.counters.watch_hits = {b.text: 0 for b in plan.bursts if b.type == "common_word"}
-        self.injections = [*plan.bursts, *plan.floods]
+        self.injections = [*plan.bursts, *plan.floods, *plan.conversations]
         self.lang_mix = lang_mix
         self.lang_cum = tuple(accumulate(share for _, share in lang_mix))
         self.link_cum = tuple(accumulate(1.0 / (i + 1) for i in range(len(BACKGROUND_LINKS))))
@@ -896,7 +947,21 @@ class _Stream:
         embed = self._inject_keyword(pieces, inj)
         if embed is None:
             embed = self._media_embed(inj.lang)
-        return self._post(t_us, did, inj.lang, [inj.lang], pieces, embed, deletable=False)
+        if inj.type != "conversation":
+            return self._post(t_us, did, inj.lang, [inj.lang], pieces, embed, deletable=False)
+        reply = self._thread_reply(inj) if inj.thread else None
+        event = self._post(
+            t_us, did, inj.lang, [inj.lang], pieces, embed, deletable=False, reply=reply
+        )
+        commit = event["commit"]
+        inj.thread.append((_at_uri(did, commit["rkey"]), commit["cid"]))
+        return event
+
+    def _thread_reply(self, inj: _Injection) -> dict[str, Any]:
+        """A reply in the conversation: to its first post mostly, else to an earlier reply."""
+        root_uri, root_cid = inj.thread[0]
+        uri, cid = inj.thread[0] if self.rng.random() < 0.6 else self.rng.choice(inj.thread)
+        return {"root": {"cid": root_cid, "uri": root_uri}, "parent": {"cid": cid, "uri": uri}}
 
     def _inject_keyword(self, pieces: list[_Piece], inj: _Injection) -> dict[str, Any] | None:
         rng = self.rng
@@ -926,7 +991,9 @@ class _Stream:
         embed: dict[str, Any] | None,
         *,
         deletable: bool,
+        reply: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """A post event; a reply to a random recent post now and then, unless `reply` is set."""
         rng = self.rng
         created_us = self._created_us(t_us)
         rkey = _tid(created_us, rng.randrange(1024))
@@ -936,7 +1003,9 @@ class _Stream:
             record["langs"] = langs
         if facets:
             record["facets"] = facets
-        if self.recent and rng.random() < REPLY_SHARE:
+        if reply is not None:
+            record["reply"] = reply
+        elif self.recent and rng.random() < REPLY_SHARE:
             record["reply"] = self._reply_ref()
         if embed is not None:
             record["embed"] = embed
@@ -1141,6 +1210,19 @@ def _decoys_truth(plan: _Plan, start: datetime, stream: _Stream) -> list[dict[st
                 "authors": len(set(flood.authors)),
                 "posts": sum(flood.counts),
                 "peak_posts_per_minute": max(flood.counts),
+            }
+        )
+    for talk in plan.conversations:
+        decoys.append(
+            {
+                "keyword": talk.keyword,
+                "kind": talk.kind,
+                "type": talk.type,
+                "onset": _minute_iso(start, talk.onset),
+                "end": _minute_iso(start, talk.end),
+                "authors": len(set(talk.authors)),
+                "posts": sum(talk.counts),
+                "threads": 1,
             }
         )
     if plan.surge is not None:

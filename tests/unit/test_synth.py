@@ -334,6 +334,41 @@ def test_flood_decoy_is_one_author(stream: Stream) -> None:
     assert flood["keyword"] not in burst_words
 
 
+def test_conversations_are_one_thread_of_many_authors(stream: Stream) -> None:
+    talks = [d for d in stream.truth["decoys"] if d["type"] == "conversation"]
+    assert len(talks) == len(synth.CONVERSATION_AT)
+    for talk in talks:
+        posts = _matching(stream, "word", talk["keyword"])
+        roots = Counter(
+            p["commit"]["record"]["reply"]["root"]["uri"]
+            for p in posts
+            if "reply" in p["commit"]["record"]
+        )
+        root_uri = roots.most_common(1)[0][0]
+        (root,) = [p for p in posts if _uri(p) == root_uri]
+        replies = [p for p in posts if _root_of(p) == root_uri]
+        thread = [root, *replies]
+        assert "reply" not in root["commit"]["record"]  # the post everyone answers
+        assert len(thread) == talk["posts"] >= synth.CONVERSATION_POSTS[0]
+        assert len({p["did"] for p in thread}) == talk["authors"] >= 20
+        uris = {_uri(p) for p in thread}
+        assert all(p["commit"]["record"]["reply"]["parent"]["uri"] in uris for p in replies)
+        assert all(_us(talk["onset"]) <= p["time_us"] < _us(talk["end"]) for p in thread)
+        assert root["time_us"] == min(p["time_us"] for p in thread)
+    invented, common = (t["keyword"] for t in talks)
+    assert invented not in wordfreq.get_frequency_dict("en")
+    assert common in wordfreq.top_n_list("en", 4000)[1999:]
+
+
+def _uri(post: dict[str, Any]) -> str:
+    return f"at://{post['did']}/app.bsky.feed.post/{post['commit']['rkey']}"
+
+
+def _root_of(post: dict[str, Any]) -> str | None:
+    reply = post["commit"]["record"].get("reply")
+    return reply["root"]["uri"] if reply else None
+
+
 def test_stopword_surge_triples_the(stream: Stream) -> None:
     surge = next(d for d in stream.truth["decoys"] if d["type"] == "stopword_surge")
     onset, end = _us(surge["onset"]), _us(surge["end"])
