@@ -3,8 +3,9 @@
 Each scenario is a `trendlake synth` stream (seed, language mix, volume: 300-600 posts a
 minute, one at today's Bluesky volume of 2,500; bursts alternate step and ramp shapes, new
 words, common words, hashtags, phrases and domains; decoys: one author flooding a word, a
-stopword surge, the daily rhythm; in the spam scenario also floods of other shapes: one account
-at ten times the stream's rate, hashtag, link and ramp floods by one account, four
+stopword surge, two reply storms under one post echoing a word of it (a busy thread, not a
+trend), the daily rhythm; in the spam scenario also floods of other shapes: one account at
+ten times the stream's rate, hashtag, link and ramp floods by one account, four
 sockpuppets). It is landed and run through the real pipeline (the functions the Dagster
 assets call). The other methods read the same keyword_counts:
 
@@ -140,7 +141,8 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 
     Only keywords whose window can reach MIN_AUTHORS at all (their author bound) are
     followed, each over every minute of the stream, zeros included, sorted by keyword and
-    minute. Every half-life reads the same series.
+    minute. Authors are capped by the window's threads, as trendlake's alerts count them.
+    Every half-life reads the same series.
     """
     window = settings.window_minutes
     start, end = counts["minute"].min(), counts["minute"].max() + timedelta(minutes=1)
@@ -153,7 +155,8 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     minutes = pl.datetime_range(start, end, "1m", closed="left", time_unit="us", eager=True)
     grid = followed.join(pl.DataFrame({"minute": minutes.dt.replace_time_zone("UTC")}), how="cross")
     key = ["minute", "keyword", "kind"]
-    exact = exact_windows(counts, grid, window).select(*key, "unique_authors")
+    voices = pl.min_horizontal("unique_authors", "unique_threads").alias("unique_authors")
+    exact = exact_windows(counts, grid, window).select(*key, voices)
     return (
         grid.join(exact, on=key, how="left")
         .with_columns(pl.col("unique_authors").fill_null(0))

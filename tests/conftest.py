@@ -54,6 +54,7 @@ def make_post(
     langs: list[str] | None = None,
     hashtags: list[str] | None = None,
     links: list[str] | None = None,
+    reply_root: str | None = None,
 ) -> dict[str, object]:
     """A posts-table row (event_time as a datetime) for pure computation tests."""
     moment = T0 + timedelta(minutes=minute, seconds=second)
@@ -66,6 +67,7 @@ def make_post(
         "hashtags": hashtags or [],
         "links": links or [],
         "event_time": moment,
+        "reply_root": reply_root,
     }
 
 
@@ -77,13 +79,18 @@ def score_row(
     z: float = 6.0,
     authors: int = 20,
     recent: int = 0,
+    threads: int | None = None,
+    recent_threads: int | None = None,
     count: int | None = None,
     baseline: float = 1.0,
     history: int = 120,
     langs: tuple[str, ...] = ("en",),
     shares: tuple[float, ...] = (1.0,),
 ) -> dict[str, object]:
-    """A trend_scores row (10-minute window ending after `minute`) for alert tests."""
+    """A trend_scores row (10-minute window ending after `minute`) for alert tests.
+
+    Threads default to one per author: every post its own thread, as in a broad trend.
+    """
     kind = "hashtag" if keyword.startswith("#") else "phrase" if " " in keyword else "word"
     return {
         "minute": T0 + timedelta(minutes=minute),
@@ -103,6 +110,8 @@ def score_row(
         "confidence": 0.9,
         "langs": list(langs),
         "lang_shares": list(shares),
+        "unique_threads": authors if threads is None else threads,
+        "recent_threads": recent if recent_threads is None else recent_threads,
     }
 
 

@@ -88,27 +88,41 @@ DOMINANT_SHARE = 0.2
 def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     """The score rows that pass every alert threshold, minus words their phrase explains.
 
-    A window must be surprising in full or in its last `recent_minutes` (recent_authors
-    against that share of the baseline): a burst's first minutes stand out there before they
-    outweigh the rest of the window, which a common word's background fills.
+    The thresholds count voices: distinct authors, but no more than the distinct threads
+    they posted in, so a busy conversation (many repliers echoing a word of one post) counts
+    once, as one author flooding counts once. A window must be surprising in full or in its
+    last `recent_minutes` (against that share of the baseline): a burst's first minutes
+    stand out there before they outweigh the rest of the window, which a common word's
+    background fills.
     """
+    scores = scores.with_columns(
+        voices=_at_most(pl.col("unique_authors"), "unique_threads"),
+        # null recent_authors: scored before the column existed
+        recent_voices=_at_most(pl.col("recent_authors").fill_null(0), "recent_threads"),
+    )
     passing = scores.filter(
         (pl.col("zscore") >= rules.z_threshold)
-        & (pl.col("unique_authors") >= rules.min_authors)
-        & (pl.col("unique_authors") >= rules.min_ratio * pl.col("baseline"))
+        & (pl.col("voices") >= rules.min_authors)
+        & (pl.col("voices") >= rules.min_ratio * pl.col("baseline"))
         & (pl.col("history_minutes") >= rules.min_history_minutes)
     )
     expected, history = passing["baseline"], passing["history_minutes"]
-    best = surprises(passing["unique_authors"], expected, history, rules.window_minutes)
+    best = surprises(passing["voices"], expected, history, rules.window_minutes)
     if rules.recent_minutes < rules.window_minutes:
         recent = surprises(
-            passing["recent_authors"].fill_null(0),  # null: scored before the column existed
+            passing["recent_voices"],
             expected * rules.recent_minutes / rules.window_minutes,
             history,
             rules.recent_minutes,
         )
         best = best.zip_with(best >= recent, recent)
-    return drop_phrase_parts(passing.filter(best >= rules.surprise_threshold))
+    found = passing.filter(best >= rules.surprise_threshold).drop("voices", "recent_voices")
+    return drop_phrase_parts(found)
+
+
+def _at_most(authors: pl.Expr, threads: str) -> pl.Expr:
+    """Authors, capped by the threads column where it is known (not null)."""
+    return pl.min_horizontal(authors, pl.col(threads).fill_null(authors))
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

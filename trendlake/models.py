@@ -102,6 +102,14 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
     ),
     ("langs", _STR_LIST, False, "languages of those posts, most frequent first"),
     ("lang_posts", pa.list_(pa.int64()), False, "posts per language, in the order of langs"),
+    # Added after the first release: last and nullable, so older tables gain it in place.
+    (
+        "thread_keys",
+        pa.list_(pa.int64()),
+        True,
+        "threads of those posts (64-bit keys of each post's reply root, or of the post itself), "
+        "sorted; null in rows counted before the column existed",
+    ),
 )
 
 KEYWORD_BASELINES_SCHEMA: Final = _schema(
@@ -138,6 +146,19 @@ TREND_SCORES_SCHEMA: Final = _schema(
         True,
         "distinct authors in the window's last recent_minutes, which alerts test too "
         "(null in rows scored before the column existed)",
+    ),
+    (
+        "unique_threads",
+        pa.int64(),
+        True,
+        "distinct threads (reply roots, or the posts themselves) of the window's posts; "
+        "alerts count min(unique_authors, unique_threads) (null: not known for this window)",
+    ),
+    (
+        "recent_threads",
+        pa.int64(),
+        True,
+        "distinct threads in the window's last recent_minutes (null: not known)",
     ),
 )
 

@@ -45,6 +45,7 @@ from trendlake.windows import (
     keyword_occurrences,
     minute_counts,
     minute_volume,
+    window_authors,
     window_bounds,
     without_floods,
 )
@@ -53,7 +54,7 @@ SNAPSHOT_FORMAT_KEY = "trendlake.baseline.format"
 SNAPSHOT_VOLUME = "active-authors"  # the volume measure shares are taken of (see scoring)
 log = logging.getLogger(__name__)
 
-POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time"]
+POST_COLUMNS = ["uri", "did", "text", "langs", "hashtags", "links", "event_time", "reply_root"]
 WINDOW_COLUMNS = [
     "minute",
     "keyword",
@@ -63,6 +64,7 @@ WINDOW_COLUMNS = [
     "author_keys",
     "langs",
     "lang_posts",
+    "thread_keys",
 ]
 ALERT_LOOKBACK = timedelta(hours=24)
 Progress = Callable[[int], None]
@@ -142,12 +144,14 @@ def _drop_stale_snapshots(lake: Lake, span: MinuteRange, settings: Settings) -> 
 def compute_scores(
     lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
 ) -> StepResult:
-    """trend_scores: sliding-window counts, distinct authors and z-scores for `span`.
+    """trend_scores: sliding-window counts, distinct authors and threads, and z-scores for
+    `span`.
 
     A window gets a row when its distinct authors reach the screen (3) and it runs above its
     baseline. The author bound (per-minute authors summed) and the baseline decide first which
-    windows can qualify; only those, and the minute before each (for velocity), have their
-    author keys unioned, which is what keeps a minute cheap at high volume.
+    windows can qualify; only those have their author and thread keys unioned (over the window
+    and its last `recent_minutes`), and the window a minute before each its author keys (for
+    velocity), which is what keeps a minute cheap at high volume.
     """
     window = settings.window_minutes * MINUTE
     screen = _screen(settings)
@@ -176,8 +180,11 @@ def compute_scores(
         passing = expected.filter((pl.col("minute") >= chunk.start) & (bound_z > 0)).select(
             "minute", "keyword", "kind"
         )
-        wanted = pl.concat([passing, passing.with_columns(pl.col("minute") - MINUTE)]).unique()
-        windows = exact_windows(counts, wanted, settings.window_minutes)
+        windows = exact_windows(counts, passing, settings.window_minutes, settings.recent_minutes)
+        # The windows a minute before, for velocity: only their distinct authors.
+        before = passing.with_columns(pl.col("minute") - MINUTE).join(
+            passing, on=["minute", "keyword", "kind"], how="anti"
+        )
         scores = score_windows(
             windows,
             baselines,
@@ -185,28 +192,13 @@ def compute_scores(
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
             noise_floor=settings.noise_floor,
-        )
-        scores = scores.join(passing, on=["minute", "keyword", "kind"], how="semi").filter(
-            pl.col("unique_authors") >= screen
-        )
-        scores = _with_recent_authors(scores, counts, settings.recent_minutes)
+            previous=window_authors(counts, before, settings.window_minutes),
+        ).filter(pl.col("unique_authors") >= screen)
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height
         if progress:
             progress(chunk.minutes)
     return StepResult(rows, span.minutes)
-
-
-def _with_recent_authors(scores: pl.DataFrame, counts: pl.DataFrame, minutes: int) -> pl.DataFrame:
-    """Add recent_authors: the distinct authors of each window's last `minutes`.
-
-    The counts the windows were built from cover them; a window with none there gets 0.
-    """
-    key = ["minute", "keyword", "kind"]
-    recent = exact_windows(counts, scores.select(key), minutes)
-    return scores.join(
-        recent.select(*key, recent_authors="unique_authors"), on=key, how="left"
-    ).with_columns(pl.col("recent_authors").fill_null(0))
 
 
 def _each_minute(start: datetime, end: datetime) -> list[datetime]:

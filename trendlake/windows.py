@@ -21,6 +21,7 @@ OCCURRENCE_SCHEMA = {
     "minute": pl.Datetime("us", "UTC"),
     "did": pl.String,
     "author_key": pl.Int64,
+    "thread_key": pl.Int64,
     "lang": pl.String,
     "keyword": pl.String,
     "kind": pl.String,
@@ -79,7 +80,8 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
 
 
 def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
-    """(minute, did, author_key, lang, keyword, kind): each post's distinct keywords, by minute."""
+    """(minute, did, author_key, thread_key, lang, keyword, kind): each post's distinct
+    keywords, by minute. A post's thread is its reply root, or the post itself."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -95,6 +97,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "did": posts["did"].gather(rows),
             "author_key": author_keys(posts["did"]).gather(rows),
+            "thread_key": thread_keys(posts).gather(rows),
             "lang": _primary_languages(posts["langs"]).gather(rows),
             "keyword": keywords,
             "kind": kinds,
@@ -181,13 +184,26 @@ def author_keys(dids: pl.Series) -> pl.Series:
     return dids.replace_strict(keys, return_dtype=pl.Int64).rename("author_key")
 
 
+def thread_keys(posts: pl.DataFrame) -> pl.Series:
+    """Each post's thread as a 64-bit key (`author_key` of the URI): its reply root, or itself.
+
+    A busy thread brings many distinct authors to the words of its first post within minutes;
+    windows count its threads too, so one conversation is not taken for a trend.
+    """
+    roots = posts["reply_root"] if "reply_root" in posts.columns else None
+    uris = posts["uri"] if roots is None else roots.fill_null(posts["uri"])
+    return author_keys(uris).rename("thread_key")
+
+
 def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
-    """Per (minute, keyword, kind): posts, distinct authors, the authors, the language mix.
+    """Per (minute, keyword, kind): posts, distinct authors, the authors, their threads, the
+    language mix.
 
     Distinct authors are distinct author keys, the measure the windows use too. The sorted
-    author keys are what let any window count distinct authors exactly from this table
-    alone (no second pass over the posts); the language mix (post counts per language, most
-    frequent first) adds up across the minutes of a window the same way.
+    author keys (and thread keys) are what let any window count distinct authors (and
+    threads) exactly from this table alone (no second pass over the posts); the language mix
+    (post counts per language, most frequent first) adds up across the minutes of a window
+    the same way.
     """
     key = ["minute", "keyword", "kind"]
     langs = (
@@ -202,6 +218,7 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
         .agg(
             posts=pl.len().cast(pl.Int64),
             author_keys=pl.col("author_key").unique().sort(),
+            thread_keys=pl.col("thread_key").unique().sort(),
         )
         .with_columns(authors=pl.col("author_keys").list.len().cast(pl.Int64))
     )
@@ -317,12 +334,57 @@ def _few_window_bounds(
     )
 
 
-def exact_windows(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: int) -> pl.DataFrame:
-    """Count and exact distinct authors of the `wanted` windows (minute, keyword, kind).
+def exact_windows(
+    counts: pl.DataFrame,
+    wanted: pl.DataFrame,
+    window_minutes: int,
+    recent_minutes: int | None = None,
+) -> pl.DataFrame:
+    """Count, exact distinct authors and threads of the `wanted` windows (minute, keyword,
+    kind), and the distinct authors and threads of their last `recent_minutes` (default: the
+    whole window).
 
     `counts` are keyword_counts rows covering the wanted windows; the window of minute t covers
-    minutes (t - window, t]. Only rows of wanted windows are spread and their keys unioned.
+    minutes (t - window, t]. Only rows of wanted windows are spread and their keys unioned. A
+    window with a minute counted before threads were (thread_keys null) has no thread counts
+    (null): its threads are unknown, not zero.
     """
+    lists = ["author_keys", "thread_keys", "langs", "lang_posts"]
+    spread = _spread_wanted(counts, wanted, ["posts", *lists], window_minutes)
+    recent = pl.col("minute") > pl.col("target") - pl.duration(
+        minutes=recent_minutes or window_minutes
+    )
+    unknown = pl.col("thread_keys").is_null().any()
+    key = ["keyword", "kind"]
+    windows = spread.group_by("target", *key).agg(
+        count=pl.col("posts").sum().cast(pl.Int64),
+        unique_authors=_distinct("author_keys"),
+        unique_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys")),
+        recent_authors=_distinct("author_keys", recent),
+        recent_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys", recent)),
+    )
+    windows = windows.join(_language_mix(spread), on=["target", *key]).rename({"target": "minute"})
+    return windows.with_columns(
+        window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
+        window_end=pl.col("minute") + MINUTE,
+    ).sort("minute", "kind", "keyword")
+
+
+def window_authors(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: int) -> pl.DataFrame:
+    """(minute, keyword, kind, unique_authors) of the `wanted` windows: `exact_windows`'s
+    distinct authors alone, for the windows only a velocity needs."""
+    spread = _spread_wanted(counts, wanted, ["author_keys"], window_minutes)
+    return (
+        spread.group_by("target", "keyword", "kind")
+        .agg(unique_authors=_distinct("author_keys"))
+        .rename({"target": "minute"})
+    )
+
+
+def _spread_wanted(
+    counts: pl.DataFrame, wanted: pl.DataFrame, columns: list[str], window_minutes: int
+) -> pl.DataFrame:
+    """The `columns` of the counts rows of each wanted window, with its minute as `target`."""
     key = ["keyword", "kind"]
     # An empty range when nothing is wanted: the frame keeps its schema.
     first = wanted["minute"].min() if wanted.height else EPOCH
@@ -330,25 +392,18 @@ def exact_windows(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: in
     # Keywords first (a cheap semi-join), so only their rows are spread with their lists.
     keywords = wanted.select(key).unique()
     counts = counts.join(keywords, on=key, how="semi")
-    spread = _spread(
-        counts, ["posts", "author_keys", "langs", "lang_posts"], first, end, window_minutes
-    )
+    spread = _spread(counts, columns, first, end, window_minutes)
     if wanted.height < keywords.height * minutes_between(first, end):
         # Only to save work: unwanted windows are not wrong. Live mode wants every window of
-        # every keyword it spreads (a minute and the one before) and skips the join.
+        # every keyword it spreads and skips the join.
         spread = spread.join(wanted.rename({"minute": "target"}), on=["target", *key], how="semi")
-    windows = spread.group_by("target", *key).agg(
-        count=pl.col("posts").sum().cast(pl.Int64),
-        unique_authors=pl.col("author_keys")
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .n_unique()
-        .cast(pl.Int64),
-    )
-    windows = windows.join(_language_mix(spread), on=["target", *key]).rename({"target": "minute"})
-    return windows.with_columns(
-        window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
-        window_end=pl.col("minute") + MINUTE,
-    ).sort("minute", "kind", "keyword")
+    return spread
+
+
+def _distinct(column: str, where: pl.Expr | None = None) -> pl.Expr:
+    """Distinct keys of a window's list column (of its minutes `where` holds), as Int64."""
+    values = pl.col(column) if where is None else pl.col(column).filter(where)
+    return values.list.explode(keep_nulls=False, empty_as_null=False).n_unique().cast(pl.Int64)
 
 
 def _language_mix(spread: pl.DataFrame) -> pl.DataFrame:

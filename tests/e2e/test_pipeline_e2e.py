@@ -80,7 +80,8 @@ def test_injected_bursts_alert_and_decoys_do_not(processed: Path, small_stream: 
 
 def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
     """`synth --spam`: a flood at ten times the stream's rate, hashtag, link and ramp floods
-    and four sockpuppets, replayed the way a user would: no flood alerts, every burst does."""
+    and four sockpuppets, replayed the way a user would: no flood alerts, every burst does;
+    nor do the reply storms under one post (a busy thread, many authors)."""
     stream, lake_dir = tmp_path / "spam.jsonl", tmp_path / "lake"
     cli("synth", "--out", str(stream), "--hours", "3", "--seed", "5", "--posts-per-minute",
         "100", "--spam", lake_dir=lake_dir)  # fmt: skip
@@ -92,7 +93,8 @@ def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
     truth = load_truth(Path(f"{stream}.truth.json"))
     assert sum(d["type"].endswith("_flood") for d in truth["decoys"]) == 6
     result = evaluate(truth, announced(alerts))
-    assert result.decoys == 7  # six floods and the stopword surge
+    assert sum(d["type"] == "conversation" for d in truth["decoys"]) == 2
+    assert result.decoys == 9  # six floods, the stopword surge and two conversations
     assert result.decoys_alerted == [], result.summary()
     assert result.missed == [], result.summary()
 

@@ -25,6 +25,7 @@ def _row(minute: int, keyword: str, keys: list[int], posts: int | None = None) -
         "author_keys": sorted(keys),
         "langs": ["en"],
         "lang_posts": [n],
+        "thread_keys": sorted(keys),  # each author posts on their own
     }
 
 

@@ -30,6 +30,7 @@ def _counts(minutes: list[int], posts: int) -> pa.Table:
             "author_keys": [[7]] * len(moments),
             "langs": [["en"]] * len(moments),
             "lang_posts": [[posts]] * len(moments),
+            "thread_keys": [[9]] * len(moments),
         }
     )
 
@@ -131,17 +132,22 @@ def test_a_table_with_another_versions_columns_is_refused_clearly(lake: Lake) ->
 
 def test_a_table_gains_the_nullable_columns_a_later_version_appended(lake: Lake) -> None:
     spec = TABLES[TREND_SCORES].schema
-    older = pa.schema([spec.field(name) for name in spec.names if name != "recent_authors"])
+    appended = ["recent_authors", "unique_threads", "recent_threads"]
+    older = pa.schema([spec.field(name) for name in spec.names if name not in appended])
     row = {name: [value] for name, value in score_row(1, 10.0).items()} | {"date": [T0.date()]}
     DeltaTable.create(lake.table_uri(TREND_SCORES), older, partition_by=["date"])
     write_deltalake(
         lake.table_uri(TREND_SCORES), pa.table(row).select(older.names).cast(older), mode="append"
     )
     lake.check_tables()  # what every process run does first
-    assert lake.table(TREND_SCORES).schema().fields[-1].name == "recent_authors"  # type: ignore[union-attr]
-    new = pa.table(row | {"minute": [T0 + timedelta(minutes=2)], "recent_authors": [4]})
+    names = [f.name for f in lake.table(TREND_SCORES).schema().fields]  # type: ignore[union-attr]
+    assert names[-3:] == appended
+    later = {"minute": [T0 + timedelta(minutes=2)], "recent_authors": [4], "unique_threads": [3]}
+    new = pa.table(row | later)
     lake.replace_range(TREND_SCORES, new, T0 + timedelta(minutes=2), T0 + timedelta(minutes=3))
-    assert lake.read(TREND_SCORES).sort("minute")["recent_authors"].to_list() == [None, 4]
+    stored = lake.read(TREND_SCORES).sort("minute")
+    assert stored["recent_authors"].to_list() == [None, 4]
+    assert stored["unique_threads"].to_list() == [None, 3]
 
 
 def test_a_table_created_with_other_column_descriptions_still_takes_writes(lake: Lake) -> None:

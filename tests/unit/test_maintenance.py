@@ -30,6 +30,7 @@ def _minute(day: int, minute: int) -> pa.Table:
             "author_keys": [[7]],
             "langs": [["en"]],
             "lang_posts": [[1]],
+            "thread_keys": [[9]],
         }
     )
 

@@ -191,6 +191,42 @@ def test_window_screen_drops_keywords_that_cannot_reach_the_author_floor() -> No
     assert set(windows["keyword"]) == {"quibble"}
 
 
+def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
+    root = make_post("zorblax!", did="did:plc:a", minute=0)
+    elsewhere = "at://did:plc:z/app.bsky.feed.post/other"  # a thread without the word at its root
+    posts = _posts(
+        [
+            root,
+            make_post("zorblax yes", did="did:plc:b", minute=0, reply_root=str(root["uri"])),
+            make_post("zorblax no", did="did:plc:c", minute=1, reply_root=str(root["uri"])),
+            make_post("zorblax!!", did="did:plc:d", minute=1, reply_root=str(root["uri"])),
+            make_post("so zorblax", did="did:plc:e", minute=2, reply_root=str(root["uri"])),
+            make_post("zorblax today", did="did:plc:f", minute=2),
+            make_post("zorblax here", did="did:plc:g", minute=2),
+            make_post("zorblax too", did="did:plc:g", minute=2, reply_root=elsewhere),
+        ]
+    )
+    counts = minute_counts(keyword_occurrences(posts))
+    wanted = pl.DataFrame(
+        {"minute": [T0 + 2 * M], "keyword": ["zorblax"], "kind": ["word"]},
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+    (row,) = exact_windows(counts, wanted, 10, 1).iter_rows(named=True)
+    # The window: 7 authors in 4 threads (a's, f's post, g's post, the one elsewhere).
+    assert row["unique_threads"] == 4
+    # Its last minute: e (in a's thread), f and g: 3 authors in 4 threads.
+    assert (row["recent_authors"], row["recent_threads"]) == (3, 4)
+    # A minute counted before threads were (thread_keys null): threads unknown, not zero.
+    older = counts.with_columns(
+        pl.when(pl.col("minute") == T0)
+        .then(None)
+        .otherwise(pl.col("thread_keys"))
+        .alias("thread_keys")
+    )
+    (row,) = exact_windows(older, wanted, 10, 1).iter_rows(named=True)
+    assert (row["unique_threads"], row["recent_authors"], row["recent_threads"]) == (None, 3, None)
+
+
 @pytest.mark.parametrize("targets", [1, 2, 4])
 def test_live_window_bounds_equal_the_backfill_ones(targets: int) -> None:
     # A few windows (live mode) are summed in one group-by; many are spread row by row.
@@ -244,6 +280,9 @@ def _window(minute: int, authors: int, keyword: str = "zorblax") -> dict[str, ob
         "window_end": T0 + (minute + 1) * M,
         "langs": ["en", "ja"],
         "lang_shares": [0.75, 0.25],
+        "recent_authors": authors // 2,
+        "unique_threads": authors,
+        "recent_threads": authors // 2,
     }
 
 
@@ -344,6 +383,24 @@ def test_a_burst_surprising_in_its_recent_minutes_is_eligible_before_its_window_
     # With the recent window as long as the window, only the window's surprise counts.
     whole = dataclasses.replace(RULES, recent_minutes=RULES.window_minutes)
     assert eligible(rows, whole).is_empty()
+
+
+def test_a_conversation_counts_as_one_voice_however_many_reply() -> None:
+    # 20 authors against 1 expected: a trend when they post apart, not when they all reply
+    # in two threads. Threads not known (rows scored before they were counted): authors.
+    rows = _frame(
+        [
+            score_row(1, 10, keyword="apart", authors=20, threads=20),
+            score_row(1, 10, keyword="one_thread", authors=20, threads=2),
+            score_row(1, 10, keyword="unknown", authors=20, threads=None)
+            | {"unique_threads": None},
+            score_row(1, 10, keyword="recent_apart", authors=9, recent=9, baseline=2.2),
+            score_row(
+                1, 10, keyword="recent_thread", authors=9, recent=9, recent_threads=1, baseline=2.2
+            ),
+        ]
+    )
+    assert eligible(rows, RULES)["keyword"].to_list() == ["apart", "unknown", "recent_apart"]
 
 
 def test_lifecycle_announces_once_escalates_and_restarts_after_cooldown() -> None:
