@@ -9,11 +9,13 @@ from rich.table import Table
 
 from trendlake import queries, synth
 from trendlake.config import Settings
+from trendlake.errors import InputError
 from trendlake.evaluation import announced, evaluate, load_truth
-from trendlake.ingest.runner import ingest_file
+from trendlake.ingest.runner import file_app_id, ingest_file
 from trendlake.lake import Lake
+from trendlake.models import POSTS
 from trendlake.orchestration import process_closed_minutes
-from trendlake.timeutil import iso
+from trendlake.timeutil import iso, parse_iso
 
 NEXT_STEPS = [
     ".venv/bin/trendlake trends --format json    # the latest minute's ranking (JSON lines)",
@@ -45,6 +47,7 @@ def run_demo(
         f"{summary.decoys} decoys -> {stream}"
     )
     errors.rule("2/3  ingest it into the Delta lake")
+    _refuse_another_stream(lake, stream, load_truth(summary.truth))
     with errors.status("ingesting"):
         stats = ingest_file(stream, lake, settings)
     errors.print(stats.summary())
@@ -98,3 +101,21 @@ def run_demo(
     console.rule("Where to go next")
     for step in NEXT_STEPS:
         console.print(step, highlight=False, soft_wrap=True)
+
+
+def _refuse_another_stream(lake: Lake, stream: Path, truth: dict[str, object]) -> None:
+    """Stop when the lake holds posts of the stream's hours that this stream did not land.
+
+    That is a demo stream an earlier version generated differently: landing this one beside
+    it would mix the two, and the demo would show neither's trends.
+    """
+    bounds = lake.time_bounds(POSTS)
+    if bounds is None or lake.transaction_version(POSTS, file_app_id(stream)) is not None:
+        return
+    start, end = parse_iso(str(truth["start"])), parse_iso(str(truth["end"]))
+    if bounds[0] < end and bounds[1] >= start:
+        raise InputError(
+            f"the lake {lake.uri} already holds posts of another stream over the same hours "
+            "(an earlier version's demo?): delete it, or set TRENDLAKE_LAKE_URI to a new "
+            "folder, and run the demo again"
+        )

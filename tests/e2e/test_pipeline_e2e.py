@@ -199,3 +199,21 @@ def test_a_lake_from_another_version_is_refused_in_one_line(tmp_path: Path) -> N
     assert "keyword_counts" in result.stderr and "author_dids" in result.stderr
     assert "Traceback" not in result.stderr and "Stack Trace" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_the_demo_runs_resumes_and_refuses_a_lake_of_another_stream(tmp_path: Path) -> None:
+    lake_dir, work = tmp_path / "lake", tmp_path / "demo-data"
+    args = ("demo", "--hours", "2", "--posts-per-minute", "80", "--workdir", str(work))
+    first = cli(*args, lake_dir=lake_dir)
+    assert "0 already landed" in first.stderr
+    assert "injected bursts alerted" in first.stdout
+    again = cli(*args, lake_dir=lake_dir)
+    assert " 0 posts and 0 deletes landed" in again.stderr  # the same stream resumes
+    # Another stream (another seed) over the same hours: mixing the two would
+    # show neither's trends.
+    other = cli(*args, "--seed", "8", "--workdir", str(tmp_path / "elsewhere"), lake_dir=lake_dir,
+                check=False)  # fmt: skip
+    assert other.returncode == 2
+    (line,) = other.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: the lake") and "another stream" in line
+    assert "Traceback" not in other.stderr

@@ -13,7 +13,7 @@ from trendlake.config import Settings
 from trendlake.errors import DecodeError, InputError
 from trendlake.ingest.files import read_jetstream_file
 from trendlake.ingest.jetstream import decode_event
-from trendlake.ingest.runner import ingest_file
+from trendlake.ingest.runner import file_app_id, ingest_file
 from trendlake.lake import Lake
 from trendlake.models import POSTS
 
@@ -174,3 +174,48 @@ def test_a_file_out_of_time_order_lands_every_post_once(tmp_path: Path) -> None:
     assert lake.read(POSTS)["uri"].n_unique() == 60
     again = ingest_file(path, lake, settings)
     assert again.sink.posts == 0 and again.sink.already_landed == 60
+
+
+def _posts_file(path: Path, rkeys: range, *, pad: int = 0) -> Path:
+    lines = []
+    for i in rkeys:
+        event = json.loads(json.dumps(POST))
+        event["commit"]["rkey"] = f"3k{i:05d}"
+        event["commit"]["record"]["text"] += " " + "x" * pad
+        event["time_us"] = POST["time_us"] + i * 1_000_000  # type: ignore[operator]
+        lines.append(json.dumps(event))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_another_file_of_the_same_name_is_landed_not_skipped(tmp_path: Path) -> None:
+    # A line number means something only in its own file: a second stream that happens to
+    # share the first one's name (another folder, or regenerated) must not resume from it.
+    lake = Lake(str(tmp_path / "lake"))
+    settings = Settings(lake_uri=lake.uri)
+    first = ingest_file(_posts_file(tmp_path / "a" / "stream.jsonl", range(40)), lake, settings)
+    other = _posts_file(tmp_path / "b" / "stream.jsonl", range(30, 90))
+    second = ingest_file(other, lake, settings)
+    assert first.sink.posts == 40
+    assert second.sink.posts == 60 and second.sink.already_landed == 0
+    # The ten posts both files hold are stored twice but are one post each downstream.
+    assert lake.read(POSTS)["uri"].n_unique() == 90
+
+
+def test_a_recording_that_grew_resumes_where_it_stopped(tmp_path: Path) -> None:
+    # Lines long enough that the first 300 fill the fingerprinted head on their own.
+    path = tmp_path / "live.jsonl"
+    lake = Lake(str(tmp_path / "lake"))
+    settings = Settings(lake_uri=lake.uri)
+    first = ingest_file(_posts_file(path, range(300), pad=300), lake, settings)
+    before = file_app_id(path)
+    grown = ingest_file(_posts_file(path, range(400), pad=300), lake, settings)
+    assert file_app_id(path) == before
+    assert first.sink.posts == 300
+    assert grown.sink.posts == 100 and grown.sink.already_landed == 300
+
+
+def test_the_cursor_identity_of_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        file_app_id(tmp_path / "absent.jsonl")

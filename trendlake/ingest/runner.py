@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import zstandard
+
 from trendlake.config import Settings
-from trendlake.ingest.files import read_jetstream_file
+from trendlake.errors import InputError
+from trendlake.ingest.files import open_binary, read_jetstream_file
 from trendlake.ingest.sinks import LakeSink, Sink, SinkStats
 from trendlake.lake import Lake
 
@@ -28,13 +32,31 @@ class IngestStats:
         )
 
 
-def file_app_id(path: Path) -> str:
-    """The cursor's identity for a recorded file: its name, so a re-run of it resumes.
+FINGERPRINT_BYTES = 64 * 1024
 
-    Its cursor is a line number ("lines"); cursors of earlier versions, stored under
-    ".../file/", were event times and do not apply.
+
+def file_app_id(path: Path) -> str:
+    """The cursor's identity for a recorded file: its name and a fingerprint of its content.
+
+    Its cursor is a line number, which means something only in the file it was taken in. The
+    fingerprint hashes the first 64 KiB of the (decompressed) lines: a re-run of the same file,
+    or of a recording that has grown since, resumes; another file of the same name (a stream
+    regenerated differently, or one in another folder) is landed from its first line, and the
+    posts it shares with the first count once (every computation deduplicates by URI). Cursors
+    of earlier versions (".../file-lines/NAME" without a fingerprint, ".../file/" with event
+    times) do not apply: such a file is landed again once.
     """
-    return f"trendlake-ingest/file-lines/{path.name}"
+    return f"trendlake-ingest/file-lines/{path.name}/{fingerprint(path)}"
+
+
+def fingerprint(path: Path) -> str:
+    """16 hex digits of BLAKE2b over the first FINGERPRINT_BYTES of the file's lines."""
+    with open_binary(path) as handle:
+        try:
+            head = handle.read(FINGERPRINT_BYTES)
+        except (OSError, EOFError, zstandard.ZstdError) as exc:
+            raise InputError(f"cannot read {path}: {exc}") from exc
+    return hashlib.blake2b(head, digest_size=8).hexdigest()
 
 
 def ingest_file(
