@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from trendlake.scoring import voices
 from trendlake.surprise import surprises
 from trendlake.timeutil import MINUTE, iso
 
@@ -96,9 +97,9 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     background fills.
     """
     scores = scores.with_columns(
-        voices=_at_most(pl.col("unique_authors"), "unique_threads"),
+        voices=voices(pl.col("unique_authors"), pl.col("unique_threads")),
         # null recent_authors: scored before the column existed
-        recent_voices=_at_most(pl.col("recent_authors").fill_null(0), "recent_threads"),
+        recent_voices=voices(pl.col("recent_authors").fill_null(0), pl.col("recent_threads")),
     )
     passing = scores.filter(
         (pl.col("zscore") >= rules.z_threshold)
@@ -118,11 +119,6 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
         best = best.zip_with(best >= recent, recent)
     found = passing.filter(best >= rules.surprise_threshold).drop("voices", "recent_voices")
     return drop_phrase_parts(found)
-
-
-def _at_most(authors: pl.Expr, threads: str) -> pl.Expr:
-    """Authors, capped by the threads column where it is known (not null)."""
-    return pl.min_horizontal(authors, pl.col(threads).fill_null(authors))
 
 
 def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:

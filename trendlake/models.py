@@ -133,9 +133,15 @@ TREND_SCORES_SCHEMA: Final = _schema(
     ("baseline", pa.float64(), False, "expected unique_authors from the keyword's history"),
     ("baseline_std", pa.float64(), False, "standard deviation of that expectation"),
     ("history_minutes", pa.int64(), False, "minutes of history behind the baseline"),
-    ("zscore", pa.float64(), False, "(x - max(baseline, beta)) / (baseline_std + beta)"),
+    (
+        "zscore",
+        pa.float64(),
+        False,
+        "(v - max(baseline, beta)) / (baseline_std + beta), v = unique_authors capped by "
+        "unique_threads",
+    ),
     ("velocity", pa.int64(), False, "unique_authors minus the previous minute's window"),
-    ("score", pa.float64(), False, "ranking: z * log2(1 + authors) * (1 + growth share)"),
+    ("score", pa.float64(), False, "ranking: z * log2(1 + v) * (1 + growth share)"),
     ("confidence", pa.float64(), False, "Phi(z) times the share of baseline history present"),
     ("langs", _STR_LIST, False, "top languages of the window's posts, most frequent first"),
     ("lang_shares", pa.list_(pa.float64()), False, "share of the window's posts per language"),
@@ -152,7 +158,7 @@ TREND_SCORES_SCHEMA: Final = _schema(
         pa.int64(),
         True,
         "distinct threads (reply roots, or the posts themselves) of the window's posts; "
-        "alerts count min(unique_authors, unique_threads) (null: not known for this window)",
+        "z, score and alerts count min(unique_authors, unique_threads) (null: not known)",
     ),
     (
         "recent_threads",

@@ -16,9 +16,11 @@ the posts up to that minute (no recursive state to carry or repair):
 - expected unique authors E = mean(share) * sum of active(m) over the window, so the daily
   rhythm of the whole network moves the expectation instead of making common words trend;
 - spread S = std(share) * sqrt(sum of active(m)^2 over the window);
-- z = (x - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
-  keyword never seen before needs a few authors before it scores at all;
-- velocity = x minus the previous minute's window; score = z * log2(1 + x) *
+- z = (v - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
+  keyword never seen before needs a few authors before it scores at all. v is the window's
+  voices: its distinct authors x, but no more than the distinct threads they posted in, so a
+  busy conversation (many repliers echoing a word of one post) scores as one voice;
+- velocity = x minus the previous minute's window; score = z * log2(1 + v) *
   (1 + max(velocity, 0) / (1 + x)): significance, breadth and momentum ranked together;
 - confidence = Phi(z) (logistic approximation) * the share of the baseline history that
   actually exists, so a score over a cold start reads as less certain.
@@ -197,6 +199,11 @@ def expectation(
     )  # fmt: skip
 
 
+def voices(authors: pl.Expr, threads: pl.Expr) -> pl.Expr:
+    """Distinct authors, capped by the distinct threads where those are known (not null)."""
+    return pl.min_horizontal(authors, threads.fill_null(authors))
+
+
 def zscore(x: pl.Expr, noise_floor: float) -> pl.Expr:
     """SigniTrend's z with noise floor beta, over rows that have baseline and baseline_std."""
     return (x - pl.max_horizontal(pl.col("baseline"), pl.lit(noise_floor))) / (
@@ -228,7 +235,8 @@ def score_windows(
         baseline_minutes=baseline_minutes,
     )
     x = pl.col("unique_authors").cast(pl.Float64)
-    rows = rows.with_columns(zscore=zscore(x, noise_floor))
+    v = voices(pl.col("unique_authors"), pl.col("unique_threads")).cast(pl.Float64)
+    rows = rows.with_columns(zscore=zscore(v, noise_floor))
     before = rows.select("minute", *_KEY, "unique_authors")
     if previous is not None:
         before = pl.concat([before, previous.select(before.columns)])
@@ -244,7 +252,7 @@ def score_windows(
     coverage = (pl.col("history_minutes") / baseline_minutes).clip(upper_bound=1.0)
     rows = rows.with_columns(
         score=pl.when(pl.col("zscore") > 0)
-        .then(pl.col("zscore") * (1.0 + x).log(2) * momentum)
+        .then(pl.col("zscore") * (1.0 + v).log(2) * momentum)
         .otherwise(pl.col("zscore")),
         confidence=(coverage / (1.0 + (-1.702 * pl.col("zscore")).exp())).round(4),
     )

@@ -311,6 +311,19 @@ def test_a_keyword_never_seen_scores_by_the_noise_floor() -> None:
     assert row["zscore"] == pytest.approx((12 - 2.0) / 2.0)
 
 
+def test_a_conversation_scores_by_its_threads_not_its_repliers() -> None:
+    # 12 authors: in 12 threads, in 3 (one post and its replies, say), threads unknown.
+    windows = [
+        _window(100, 12, keyword="apart"),
+        _window(100, 12, keyword="talk") | {"unique_threads": 3},
+        _window(100, 12, keyword="unknown") | {"unique_threads": None},
+    ]
+    history, volume = _history("other", [1] * 60, 30), _volume(range(0, 101), 100)
+    z = {r["keyword"]: r["zscore"] for r in _score(windows, history, volume).iter_rows(named=True)}
+    assert z["apart"] == z["unknown"] == pytest.approx((12 - 2.0) / 2.0)
+    assert z["talk"] == pytest.approx((3 - 2.0) / 2.0)
+
+
 def test_the_baseline_follows_the_keyword_share_of_volume() -> None:
     # 2 authors per 100 posts each history minute; the window has 200 posts a minute.
     history = _history("zorblax", [2] * 60, 30)
