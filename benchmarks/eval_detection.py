@@ -236,6 +236,12 @@ def run_scenario(
     for half_life in EWMA_HALF_LIVES:
         ewma = signitrend_ewma(series, settings, half_life)
         results[f"EWMA, half-life {half_life} min"] = evaluate(truth, ewma, reachable)
+    ours = results["trendlake"]
+    if ours.false_alerts or ours.decoys_alerted or ours.missed:
+        console.print(
+            f"    trendlake: false alerts {ours.false_alerts}, decoys alerted "
+            f"{ours.decoys_alerted}, bursts missed {ours.missed}"
+        )
     results["top-10 by count"] = evaluate(truth, topk_baseline(counts), reachable)
     results["hour/24h ratio"] = evaluate(truth, ratio_baseline(counts), reachable)
     return results

@@ -26,10 +26,12 @@ downstream count depends on them.
    French/Italian elided article or pronoun is dropped (``l'homme`` -> ``homme``,
    ``dell'anno`` -> ``anno``); any other apostrophe is kept (``don't``, ``aujourd'hui``),
    which is the form the stopword lists use. A word is dropped when it is:
-   - a stopword: the stopwords-iso lists of the post's languages (primary subtag, so
+   - a stopword: the stopword lists of the post's languages (primary subtag, so
      ``pt-BR`` -> ``pt``) plus English always, since English is mixed into every language
-     on Bluesky. English uses function words only (``stopwords_en``), not stopwords-iso's
-     list, which holds words that trend (``world``, ``new``, ``free``);
+     on Bluesky. English, Spanish, Portuguese, French, Italian, German and Dutch use
+     function words only (``stopwords_en``, ``stopwords_function``), not stopwords-iso's
+     lists, which hold words that trend (``world``, ``new``, ``trabajo``, ``zeit``); other
+     languages use stopwords-iso's;
    - shorter than 3 characters, except that a token containing a Hangul syllable needs
      only 2 (Korean words are short);
    - longer than 40 characters (hashes, base64, unsegmented scripts such as Thai);
@@ -67,6 +69,7 @@ from functools import lru_cache
 import stopwordsiso
 
 from trendlake.stopwords_en import ENGLISH_STOPWORDS
+from trendlake.stopwords_function import FUNCTION_WORDS
 
 __all__ = [
     "KINDS",
@@ -290,7 +293,9 @@ def _stopwords_for_primaries(primaries: frozenset[str]) -> frozenset[str]:
 @lru_cache(maxsize=128)
 def _normalized_stopwords(lang: str) -> frozenset[str]:
     # Unknown languages give an empty set from stopwordsiso.
-    words = ENGLISH_STOPWORDS if lang == "en" else stopwordsiso.stopwords(lang)
+    words = ENGLISH_STOPWORDS if lang == "en" else FUNCTION_WORDS.get(lang)
+    if words is None:
+        words = stopwordsiso.stopwords(lang)
     return frozenset(normalize(word).replace("’", "'") for word in words)
 
 

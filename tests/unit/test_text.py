@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import stopwordsiso
 
 from trendlake.text import (
     KIND_DOMAIN,
@@ -233,7 +234,7 @@ def test_japanese_hashtag() -> None:
     ("lang", "text", "kept"),
     [
         ("en", "the quick brown fox and the lazy dog", ["quick", "brown", "fox", "lazy", "dog"]),
-        ("pt", "eu não sei porque você está aqui hoje zorblax", ["zorblax"]),
+        ("pt", "eu não sei porque você está aqui hoje zorblax", ["sei", "hoje", "zorblax"]),
         ("pt-BR", "isso não é o governo zorblax", ["governo", "zorblax"]),
         ("de", "ich habe das nicht gewusst zorblax", ["gewusst", "zorblax"]),
         ("es", "pero también tenemos que hablar zorblax", ["hablar", "zorblax"]),
@@ -242,6 +243,26 @@ def test_japanese_hashtag() -> None:
 )
 def test_stopwords_of_the_post_language_are_dropped(lang: str, text: str, kept: list[str]) -> None:
     assert words(text, (lang,)) == kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kept"),
+    [
+        ("es", "hoy el trabajo en estados unidos", ["hoy", "trabajo", "estados", "unidos"]),
+        ("it", "l'anno della vita in città", ["anno", "vita", "città"]),
+        ("pt", "o trabalho de um dia", ["trabalho", "dia"]),
+        ("de", "die Zeit für ein Jahr", ["zeit", "jahr"]),
+        ("fr", "la droite au début", ["droite", "début"]),
+    ],
+)
+def test_content_words_in_stopwords_iso_lists_stay_keywords(
+    lang: str, text: str, kept: list[str]
+) -> None:
+    # stopwords-iso's lists hold them; a stopword could never trend, even as "estados unidos".
+    assert all(word in stopwordsiso.stopwords(lang) for word in kept if word != "unidos"), kept
+    assert words(text, (lang,)) == kept
+    if lang == "es":
+        assert ("estados unidos", KIND_PHRASE) in extract_keywords(text, (lang,))
 
 
 def test_stopwords_are_per_language() -> None:
@@ -298,7 +319,8 @@ def test_emoji_and_symbols_are_not_keywords() -> None:
 def test_apostrophes() -> None:
     assert words("don't can’t won't") == []  # contractions are stopwords as written
     assert words("Trump’s plan", ("en",)) == ["trump", "plan"]
-    assert words("l'homme d’affaires aujourd'hui", ("fr",)) == ["homme", "affaires"]
+    # An elided article goes; "aujourd'hui" (today) stays whole, a word like "hoy" and "today".
+    assert words("l'homme d’affaires aujourd'hui", ("fr",)) == ["homme", "affaires", "aujourd'hui"]
     assert words("rock'n'roll") == ["rock'n'roll"]
 
 
