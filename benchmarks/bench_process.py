@@ -1,8 +1,9 @@
 """CPU per processed minute, live mode (one closed minute per run), with peak memory.
 
 Builds a lake with `window + 1` minutes of posts at a given rate (texts and languages
-sampled from a `trendlake synth` stream, new URIs and authors per copy) and 180 minutes of
-keyword_counts/minute_stats history (the window's counts shifted back in time), then times
+sampled from a `trendlake synth` stream, new URIs and authors per copy), 180 minutes of
+keyword_counts/minute_stats history (the window's counts shifted back in time) and the 30
+minutes of trend_scores a live alerts step reads (the timed minute's, shifted), then times
 the three steps of the pipeline for the last minute, the median of 3 runs each; the scores
 step first builds the minute's baseline snapshot (what one minute in ten pays live), then
 reads it. Each rate's lake is built in one process and measured in a fresh one, as each live
@@ -35,7 +36,7 @@ from trendlake.config import Settings
 from trendlake.ingest.files import read_jetstream_file
 from trendlake.ingest.sinks import rows_to_table
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_COUNTS, MINUTE_STATS, POSTS
+from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS, MINUTE_STATS, POSTS, TREND_SCORES
 from trendlake.pipeline import MinuteRange, compute_alerts, compute_counts, compute_scores
 from trendlake.windows import post_keywords
 
@@ -81,6 +82,21 @@ def build_lake(
     # The minute before the window: it leaves the snapshot as of T0 - 10 min in the table,
     # which live mode would have, so the timed snapshot minute advances it as live mode does.
     compute_scores(lake, MinuteRange(T0 - M, T0), settings)
+    # The scores of the 30 minutes before the timed one, which its alerts step reads live:
+    # copies of the timed minute's, then its own rows and snapshot removed again (the
+    # measuring process computes them).
+    last = MinuteRange(T0 + window * M, T0 + (window + 1) * M)
+    compute_scores(lake, last, settings)
+    scores = lake.read(TREND_SCORES, last.start, last.end)
+    for back in range(1, settings.ended_minutes + 1):
+        shift = pl.duration(minutes=back)
+        shifted = scores.with_columns(
+            pl.col("minute", "window_start", "window_end") - shift
+        ).with_columns(date=pl.col("minute").dt.date())
+        start = last.start - back * M
+        lake.replace_range(TREND_SCORES, shifted.to_arrow(), start, start + M)
+    lake.delete_range(TREND_SCORES, last.start, last.end)
+    lake.delete_range(KEYWORD_BASELINES, T0, T0 + M)
 
 
 def build(rate: int, workdir: Path) -> None:

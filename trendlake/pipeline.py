@@ -274,14 +274,20 @@ def compute_alerts(
 ) -> StepResult:
     """alerts: eligible windows of `span` run through the trend lifecycle."""
     rules = rules_from(settings)
+    # Only rows past the z threshold can be eligible, and only eligible rows drive the
+    # lifecycle: at 250,000 posts a minute the 30 minutes before a live minute hold 2.5
+    # million score rows, which read whole cost the step 0.3 s of CPU.
+    candidate = pl.col("zscore") >= rules.z_threshold
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
-        before = lake.read(TREND_SCORES, chunk.start - rules.ended_after, chunk.start)
+        before = lake.read(
+            TREND_SCORES, chunk.start - rules.ended_after, chunk.start, where=candidate
+        )
         previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
         prior = alert_rules.prior_state(
             previous.iter_rows(named=True), alert_rules.eligible(before, rules)
         )
-        scores = lake.read(TREND_SCORES, chunk.start, chunk.end)
+        scores = lake.read(TREND_SCORES, chunk.start, chunk.end, where=candidate)
         found = alert_rules.announce(
             alert_rules.eligible(scores, rules), prior, rules, until=chunk.end
         )
