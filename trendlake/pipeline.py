@@ -276,7 +276,7 @@ def compute_alerts(
     rules = rules_from(settings)
     # Only rows past the z threshold can be eligible, and only eligible rows drive the
     # lifecycle: at 250,000 posts a minute the 30 minutes before a live minute hold 2.5
-    # million score rows, which read whole cost the step 0.3 s of CPU.
+    # million score rows; read whole, they made the step 0.39 s of CPU instead of 0.20.
     candidate = pl.col("zscore") >= rules.z_threshold
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
