@@ -190,9 +190,7 @@ def thread_keys(posts: pl.DataFrame) -> pl.Series:
     A busy thread brings many distinct authors to the words of its first post within minutes;
     windows count its threads too, so one conversation is not taken for a trend.
     """
-    roots = posts["reply_root"] if "reply_root" in posts.columns else None
-    uris = posts["uri"] if roots is None else roots.fill_null(posts["uri"])
-    return author_keys(uris).rename("thread_key")
+    return author_keys(posts["reply_root"].fill_null(posts["uri"])).rename("thread_key")
 
 
 def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
