@@ -97,11 +97,35 @@ def test_delete_and_other_events() -> None:
     assert decode_event(identity).kind == "other"
 
 
+def test_a_time_us_written_as_a_whole_double_is_the_same_time() -> None:
+    # JSON has one number type: tools that keep numbers as doubles write "1772409600123456.0".
+    decoded = decode_event({**POST, "time_us": float(POST["time_us"])})  # type: ignore[arg-type]
+    assert decoded.kind == "post" and decoded.position == POST["time_us"]
+    assert decoded.row["event_time"] == POST["time_us"]  # type: ignore[index]
+
+
+def test_a_post_event_may_leave_out_what_its_record_implies() -> None:
+    # A stream assembled by hand: no kind, no collection, no operation, no cid. The record's
+    # $type says it is a post create, and it lands like one.
+    commit = {k: v for k, v in POST["commit"].items() if k in ("rkey", "record")}  # type: ignore[attr-defined]
+    sparse = {"did": POST["did"], "time_us": POST["time_us"], "commit": commit}
+    decoded = decode_event(sparse)
+    full = decode_event(POST)
+    assert decoded.kind == "post"
+    assert {**decoded.row, "cid": None} == {**full.row, "cid": None}  # type: ignore[dict-item]
+    # Without a post record nothing is implied: a like stays another event.
+    like = {**sparse, "commit": {"rkey": "k", "record": {"$type": "app.bsky.feed.like"}}}
+    assert decode_event(like).kind == "other"
+
+
 @pytest.mark.parametrize(
     "event",
     [
         [],
         {"did": "did:plc:a", "kind": "commit"},
+        {**POST, "time_us": 1772409600123456.5},  # a fraction of a microsecond
+        {**POST, "time_us": "1772409600123456"},
+        {**POST, "time_us": True},
         {"did": "nope", "time_us": 1, "kind": "commit"},
         {"did": "did:plc:a", "time_us": 1, "kind": "commit"},
         {
