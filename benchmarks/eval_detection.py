@@ -47,6 +47,7 @@ from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS
 from trendlake.pipeline import MinuteRange, run_all
+from trendlake.scoring import voices
 from trendlake.surprise import surprise
 from trendlake.timeutil import floor_minute
 from trendlake.windows import exact_windows, window_bounds
@@ -155,8 +156,8 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     minutes = pl.datetime_range(start, end, "1m", closed="left", time_unit="us", eager=True)
     grid = followed.join(pl.DataFrame({"minute": minutes.dt.replace_time_zone("UTC")}), how="cross")
     key = ["minute", "keyword", "kind"]
-    voices = pl.min_horizontal("unique_authors", "unique_threads").alias("unique_authors")
-    exact = exact_windows(counts, grid, window).select(*key, voices)
+    capped = voices(pl.col("unique_authors"), pl.col("unique_threads")).alias("unique_authors")
+    exact = exact_windows(counts, grid, window).select(*key, capped)
     return (
         grid.join(exact, on=key, how="left")
         .with_columns(pl.col("unique_authors").fill_null(0))
