@@ -89,6 +89,13 @@ COMPAT_MAP = {
 
 
 def main() -> None:
+    text, blocks, casefold = render()
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT}: {blocks} blocks, {casefold} casefold entries")
+
+
+def render() -> tuple[str, int, int]:
+    """tables.rs's text, and its number of blocks and casefold entries."""
     assert unicodedata.unidata_version == "14.0.0", unicodedata.unidata_version
     values = []
     casefold: list[tuple[int, str]] = []
@@ -186,8 +193,7 @@ def main() -> None:
     for name in ("MIN_WORD_LEN", "MIN_HANGUL_WORD_LEN", "MAX_WORD_LEN"):
         lines.append(f"pub const {name}: usize = {getattr(tl, name)};")
     lines.append(f"pub const BASE_STOPWORD_LANG: &str = {q(tl.BASE_STOPWORD_LANG)};")
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(blocks)} blocks, {len(casefold)} casefold entries")
+    return "\n".join(lines) + "\n", len(blocks), len(casefold)
 
 
 def repr_char(cp: int) -> str:

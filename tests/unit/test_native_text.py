@@ -9,6 +9,7 @@ call returns. Without the module they are skipped, except under CI, where they f
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import random
 import threading
@@ -30,6 +31,7 @@ if not keywords_native.available():
 
 FIXTURES = Path("/work/shared/fixtures/atproto")
 TEST_TEXT = Path(__file__).with_name("test_text.py")
+ROOT = Path(__file__).resolve().parents[2]
 
 Post = tuple[Any, Any, Any, Any]  # text, langs, hashtags, links as the lake gives them
 FRAME_SCHEMA = {
@@ -350,3 +352,16 @@ def test_native_author_keys_are_the_blake2b_keys() -> None:
     assert keys[:-1] == [author_key(did) for did in dids]
     assert keys[-1] == 0
     assert keywords_native.author_keys(series.slice(5, 3)).to_list() == keys[5:8]
+
+
+def test_the_committed_tables_are_the_ones_python_generates() -> None:
+    # native/src/tables.rs holds trendlake.text's character classes, computed by asking
+    # Python; a change to them (or to the generator) must come with the regenerated file.
+    spec = importlib.util.spec_from_file_location("gen_tables", ROOT / "native" / "gen_tables.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    text, _, _ = generator.render()
+    committed = (ROOT / "native" / "src" / "tables.rs").read_text(encoding="utf-8")
+    # The first line names the Python patch release that generated it; the rest must match.
+    assert text.split("\n", 1)[1] == committed.split("\n", 1)[1]
