@@ -31,6 +31,7 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,13 +41,13 @@ from rich.console import Console
 from rich.table import Table
 
 from trendlake import synth
-from trendlake.alerts import drop_phrase_parts
+from trendlake.alerts import drop_phrase_parts, surprise_thresholds, windows_scored
 from trendlake.config import Settings
 from trendlake.evaluation import Evaluation, announced, evaluate, load_truth, reachable_bursts
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
-from trendlake.models import ALERTS, KEYWORD_COUNTS
-from trendlake.pipeline import MinuteRange, run_all
+from trendlake.models import ALERTS, KEYWORD_COUNTS, TREND_SCORES
+from trendlake.pipeline import MinuteRange, rules_from, run_all
 from trendlake.scoring import voices
 from trendlake.surprise import surprise
 from trendlake.timeutil import floor_minute
@@ -166,7 +167,10 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 
 
 def signitrend_ewma(
-    series: pl.DataFrame, settings: Settings, half_life_minutes: int
+    series: pl.DataFrame,
+    settings: Settings,
+    half_life_minutes: int,
+    thresholds: Mapping[datetime, float] | None = None,
 ) -> list[tuple[str, str, datetime]]:
     """SigniTrend's own baseline on the same windows, as the issue's alternative to ours.
 
@@ -175,7 +179,9 @@ def signitrend_ewma(
     published, read with the start-up bias divided out: mean / (1 - (1 - alpha)^i), as Adam
     does, or the first hours would read as bursts) before the minute's own value:
     z = (x - max(EWMA, beta)) / (sqrt(EWMVar) + beta). trendlake's thresholds, warm-up,
-    surprise (with the EWMA's memory, 1 / alpha minutes, as its history) and phrase rule apply.
+    surprise (with the EWMA's memory, 1 / alpha minutes, as its history; `thresholds`: the
+    surprise trendlake needed each minute, see `alerts.surprise_thresholds`, by default the
+    configured one) and phrase rule apply.
     """
     alpha = 1 - 0.5 ** (1 / half_life_minutes)
     memory = round(1 / alpha)  # minutes of history the EWMA effectively averages
@@ -193,7 +199,8 @@ def signitrend_ewma(
                 and z >= settings.z_threshold
                 and x >= settings.min_authors
                 and x >= settings.min_ratio * m
-                and surprise(x, m, min(i, memory), window) >= settings.surprise_threshold
+                and surprise(x, m, min(i, memory), window)
+                >= (thresholds or {}).get(minute, settings.surprise_threshold)
             ):
                 firing.append((minute, keyword, kind, x))
             delta = x - mean
@@ -234,8 +241,12 @@ def run_scenario(
     reachable = reachable_bursts(truth, counts, settings.min_authors)
     results = {"trendlake": evaluate(truth, announced(alerts.iter_rows(named=True)), reachable)}
     series = ewma_series(counts, settings)
+    needed = surprise_thresholds(
+        windows_scored(lake.read(TREND_SCORES, columns=["minute"])), rules_from(settings)
+    )
+    thresholds = dict(zip(needed["minute"], needed["threshold"], strict=True))
     for half_life in EWMA_HALF_LIVES:
-        ewma = signitrend_ewma(series, settings, half_life)
+        ewma = signitrend_ewma(series, settings, half_life, thresholds)
         results[f"EWMA, half-life {half_life} min"] = evaluate(truth, ewma, reachable)
     ours = results["trendlake"]
     if ours.false_alerts or ours.decoys_alerted or ours.missed:

@@ -135,6 +135,7 @@ RULES = AlertRules(
     cooldown=timedelta(minutes=60),
     escalation_factor=2,
     surprise_threshold=5,
+    chance_alerts_per_hour=0.1,
     window_minutes=10,
     recent_minutes=3,
     ended_after=timedelta(minutes=30),

@@ -4,7 +4,10 @@ A window is eligible when its z-score, distinct authors and ratio to the baselin
 their thresholds, enough history stands behind the baseline, and its distinct authors, or
 those of its last few minutes, are surprising enough given that history (`trendlake.surprise`:
 an exact tail that allows for skewed counts and for a baseline estimated from little history,
-which the z-score ignores).
+which the z-score ignores). How surprising depends on how many windows were tested: a minute
+that scores W windows meets a one-in-10^s streak about 60 W / 10^s times an hour by chance,
+so the threshold is the larger of the configured one and log10(60 W / chance alerts an hour
+allowed) (`surprise_thresholds`).
 
 One trend of a keyword lives through `new -> escalating* -> cooling -> ended`:
 
@@ -53,6 +56,7 @@ class AlertRules:
     cooldown: timedelta
     escalation_factor: float
     surprise_threshold: float  # -log10 of the chance of so many authors (see surprise)
+    chance_alerts_per_hour: float  # what chance may alert, given the windows tested
     window_minutes: int  # the window the scores were computed over
     recent_minutes: int  # the shorter window ending at the same minute, tested too
     ended_after: timedelta = timedelta(minutes=30)
@@ -86,7 +90,29 @@ PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word
 DOMINANT_SHARE = 0.2
 
 
-def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
+def surprise_thresholds(windows: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
+    """(minute, threshold): the surprise a window of each minute needs.
+
+    `windows` holds (minute, windows): how many windows each minute scored. Each is a test
+    that chance passes once in 10^threshold, so a minute's threshold rises until its windows,
+    tested every minute for an hour, would pass it `rules.chance_alerts_per_hour` times by
+    chance (a Bonferroni bound), and never falls below `rules.surprise_threshold`.
+    """
+    tests_per_hour = pl.col("windows").cast(pl.Float64) * 60 / rules.chance_alerts_per_hour
+    return windows.select(
+        "minute",
+        threshold=pl.max_horizontal(pl.lit(rules.surprise_threshold), tests_per_hour.log10()),
+    )
+
+
+def windows_scored(scores: pl.DataFrame) -> pl.DataFrame:
+    """(minute, windows) of score rows: what `surprise_thresholds` reads."""
+    return scores.group_by("minute").agg(windows=pl.len())
+
+
+def eligible(
+    scores: pl.DataFrame, rules: AlertRules, windows: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The score rows that pass every alert threshold, minus words their phrase explains.
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
@@ -94,8 +120,12 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
     once, as one author flooding counts once. A window must be surprising in full or in its
     last `recent_minutes` (against that share of the baseline): a burst's first minutes
     stand out there before they outweigh the rest of the window, which a common word's
-    background fills.
+    background fills. The surprise needed rises with the windows each minute scored
+    (`surprise_thresholds`): `windows` gives them as (minute, windows) when `scores` holds
+    only some of a minute's rows; by default `scores` holds them all.
     """
+    if windows is None:
+        windows = windows_scored(scores)
     scores = scores.with_columns(
         voices=voices(pl.col("unique_authors"), pl.col("unique_threads")),
         # null recent_authors: scored before the column existed
@@ -117,7 +147,12 @@ def eligible(scores: pl.DataFrame, rules: AlertRules) -> pl.DataFrame:
             rules.recent_minutes,
         )
         best = best.zip_with(best >= recent, recent)
-    found = passing.filter(best >= rules.surprise_threshold).drop("voices", "recent_voices")
+    needed = passing.select("minute").join(
+        surprise_thresholds(windows, rules), on="minute", how="left", maintain_order="left"
+    )["threshold"]
+    # A minute missing from `windows` scored nothing else: it needs the configured threshold.
+    needed = needed.fill_null(rules.surprise_threshold)
+    found = passing.filter(best >= needed).drop("voices", "recent_voices")
     return drop_phrase_parts(found)
 
 

@@ -48,7 +48,14 @@ class Settings(BaseSettings):
         6.0,
         ge=0,
         description="-log10 of the chance of a window's distinct authors given the keyword's "
-        "history that an alert needs (6: one in a million)",
+        "history that an alert needs (6: one in a million); raised on a busy stream, "
+        "see chance_alerts_per_hour",
+    )
+    chance_alerts_per_hour: float = Field(
+        0.1,
+        gt=0,
+        description="chance alerts an hour the surprise threshold allows: a minute that "
+        "scores W windows needs a surprise of at least log10(60 W / this)",
     )
     min_authors: int = Field(5, ge=1, description="distinct authors an alert needs")
     min_ratio: float = Field(2.0, ge=1, description="unique_authors / baseline an alert needs")

@@ -280,16 +280,18 @@ def compute_alerts(
     candidate = pl.col("zscore") >= rules.z_threshold
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
-        before = lake.read(
-            TREND_SCORES, chunk.start - rules.ended_after, chunk.start, where=candidate
-        )
+        first = chunk.start - rules.ended_after
+        # The surprise an alert needs rises with every window its minute scored, read from
+        # the minute column alone.
+        windows = alert_rules.windows_scored(lake.read(TREND_SCORES, first, chunk.end, ["minute"]))
+        before = lake.read(TREND_SCORES, first, chunk.start, where=candidate)
         previous = lake.read(ALERTS, chunk.start - ALERT_LOOKBACK, chunk.start).sort("minute")
         prior = alert_rules.prior_state(
-            previous.iter_rows(named=True), alert_rules.eligible(before, rules)
+            previous.iter_rows(named=True), alert_rules.eligible(before, rules, windows)
         )
         scores = lake.read(TREND_SCORES, chunk.start, chunk.end, where=candidate)
         found = alert_rules.announce(
-            alert_rules.eligible(scores, rules), prior, rules, until=chunk.end
+            alert_rules.eligible(scores, rules, windows), prior, rules, until=chunk.end
         )
         # A transition before the chunk belongs to an earlier chunk's rows (only a partial
         # rerun over inconsistent history can produce one); this chunk never writes it.
@@ -315,6 +317,7 @@ def rules_from(settings: Settings) -> alert_rules.AlertRules:
         escalation_factor=settings.escalation_factor,
         ended_after=settings.ended_minutes * MINUTE,
         surprise_threshold=settings.surprise_threshold,
+        chance_alerts_per_hour=settings.chance_alerts_per_hour,
         window_minutes=settings.window_minutes,
         recent_minutes=settings.recent_minutes,
     )

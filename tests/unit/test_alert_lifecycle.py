@@ -164,3 +164,22 @@ def test_the_alerts_table_is_the_same_for_any_chunking_and_on_rerun(tmp_path: Pa
         announce(eligible(_frame(SCENARIO), RULES), {}, RULES, until=T0 + 180 * M)
     )
     assert all(t.equals(tables[0]) for t in tables[1:])
+
+
+def test_every_window_its_minute_scored_raises_the_surprise_an_alert_needs(
+    tmp_path: Path,
+) -> None:
+    # 15 authors where 2 were expected (surprise 7.2): alone in its minute it needs 6.8 at
+    # this allowance (log10(60 / 1e-5)); beside 99 windows scored but far from any alert
+    # (z 0.5: never read as candidates) it needs 8.8.
+    burst = score_row(60, 10, keyword="fifteen", z=4.0, authors=15, baseline=2.0)
+    quiet = [score_row(60, 1, keyword=f"w{i}", z=0.5, authors=3) for i in range(99)]
+    settings = Settings(lake_uri=str(tmp_path), chance_alerts_per_hour=1e-5)
+    announced = []
+    for name, rows in (("alone", [burst]), ("busy", [burst, *quiet])):
+        lake = Lake(str(tmp_path / name))
+        frame = _frame(rows).with_columns(date=pl.col("minute").dt.date())
+        lake.replace_range(TREND_SCORES, frame.to_arrow(), T0, T0 + 180 * M)
+        compute_alerts(lake, MinuteRange(T0, T0 + 180 * M), settings)
+        announced.append(lake.read(ALERTS).filter(pl.col("status") == NEW)["keyword"].to_list())
+    assert announced == [["fifteen"], []]

@@ -40,8 +40,13 @@ def test_ewma_fires_when_a_keyword_leaves_its_own_noise(tmp_path: Path) -> None:
     # "spam": one account, 50 posts every minute: one author in every window.
     rows += [_row(m, "spam", [7], posts=50) for m in range(80)]
     settings = Settings(lake_uri=str(tmp_path))
-    fired = signitrend_ewma(ewma_series(_counts(rows), settings), settings, half_life_minutes=60)
+    series = ewma_series(_counts(rows), settings)
+    fired = signitrend_ewma(series, settings, half_life_minutes=60)
     assert fired == [("tea", "word", T0 + 71 * M)]  # announced at the window's end
+    # The surprise trendlake needed each minute (a busier stream) applies to the EWMA too.
+    busy = {T0 + m * M: 99.0 for m in range(70, 80)}  # every window holding the newcomers
+    assert signitrend_ewma(series, settings, 60, busy) == []
+    assert signitrend_ewma(series, settings, 60, {T0 + 69 * M: 99.0}) == fired
 
 
 def test_ewma_waits_for_the_warm_up(tmp_path: Path) -> None:

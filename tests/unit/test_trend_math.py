@@ -19,6 +19,8 @@ from trendlake.alerts import (
     announce,
     eligible,
     prior_state,
+    surprise_thresholds,
+    windows_scored,
 )
 from trendlake.scoring import (
     SHARE_UNIT,
@@ -28,6 +30,7 @@ from trendlake.scoring import (
     score_windows,
     snapshots_needed,
 )
+from trendlake.surprise import surprise
 from trendlake.windows import (
     dedup_posts,
     exact_windows,
@@ -383,6 +386,25 @@ def test_eligibility_needs_every_threshold() -> None:
         ]
     )
     assert eligible(rows, RULES)["keyword"].to_list() == ["ok"]
+
+
+def test_the_surprise_needed_rises_with_the_windows_a_minute_scored() -> None:
+    # 15 authors where 2 were expected: a surprise of 7.2, past the configured 5.
+    row = score_row(1, 10, keyword="fifteen", z=4.0, authors=15, baseline=2.0)
+    assert 7 < surprise(15, 2.0, 120, 10) < 7.5
+    rows = _frame([row])
+    minute = T0 + timedelta(minutes=1)
+    quiet = pl.DataFrame({"minute": [minute], "windows": [600]})
+    busy = quiet.with_columns(windows=pl.lit(2_000_000, pl.Int64))
+    # 600 windows a minute, tested for an hour at 10^-5 each, pass 0.36 times by chance
+    # (more than the 0.1 allowed: 5.56 needed); 2 million pass 1,200 times (9.08 needed).
+    needed = surprise_thresholds(pl.concat([quiet, busy.with_columns(pl.col("minute") + M)]), RULES)
+    assert needed["threshold"].round(2).to_list() == [5.56, 9.08]
+    assert eligible(rows, RULES, quiet)["keyword"].to_list() == ["fifteen"]
+    assert eligible(rows, RULES, busy).is_empty()
+    # A handful of windows keeps the configured threshold; by default `rows` are them all.
+    assert surprise_thresholds(windows_scored(rows), RULES)["threshold"].to_list() == [5.0]
+    assert eligible(rows, RULES)["keyword"].to_list() == ["fifteen"]
 
 
 def test_a_burst_surprising_in_its_recent_minutes_is_eligible_before_its_window_is() -> None:
