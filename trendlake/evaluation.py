@@ -18,7 +18,8 @@ from typing import Any
 import polars as pl
 
 from trendlake.errors import InputError
-from trendlake.timeutil import parse_iso
+from trendlake.surprise import surprise
+from trendlake.timeutil import MINUTE, parse_iso
 
 Announcement = tuple[str, str, datetime]  # keyword, kind, when it was known (window end)
 MATCH_SLACK = timedelta(minutes=10)  # an announcement up to 10 min after a burst still names it
@@ -191,4 +192,41 @@ def reachable_bursts(
         )
         if early["author_keys"].explode().drop_nulls().n_unique() >= min_authors:
             found.add((burst["keyword"], burst["kind"]))
+    return found
+
+
+def onset_oracle(
+    truth: Mapping[str, Any], counts: pl.DataFrame, threshold: float, history_minutes: int
+) -> set[tuple[str, str]]:
+    """Qualifying bursts an oracle that knows their onsets flags within RECALL_WITHIN.
+
+    The ceiling of recall@3min for any detector that keeps chance alerts to the rate behind
+    `threshold`. The oracle tests, each minute from a burst's onset on, the distinct
+    authors since the onset (no author floor, and no other window: it knows where the burst
+    starts) against the keyword's distinct authors a minute over the `history_minutes`
+    before the onset (at most; the stream's start bounds it), with trendlake's surprise
+    (`trendlake.surprise`), and flags the burst when a test reaches `threshold`. A real
+    detector must also try the windows that start elsewhere, and so needs more.
+    `counts` are keyword_counts rows (minute, keyword, kind, author_keys).
+    """
+    start = parse_iso(truth["start"])
+    found: set[tuple[str, str]] = set()
+    for burst in truth["bursts"]:
+        if burst["authors"] < MIN_BURST_AUTHORS:
+            continue
+        key = (burst["keyword"], burst["kind"])
+        onset = parse_iso(burst["onset"])
+        rows = counts.filter((pl.col("keyword") == key[0]) & (pl.col("kind") == key[1]))
+        since = max(start, onset - timedelta(minutes=history_minutes))
+        history = int((onset - since) / MINUTE)
+        before = rows.filter((pl.col("minute") >= since) & (pl.col("minute") < onset))
+        rate = before["author_keys"].list.unique().list.len().sum() / max(history, 1)
+        for minutes in range(1, int(RECALL_WITHIN / MINUTE) + 1):
+            early = rows.filter(
+                (pl.col("minute") >= onset) & (pl.col("minute") < onset + minutes * MINUTE)
+            )
+            authors = early["author_keys"].explode().drop_nulls().n_unique()
+            if surprise(authors, rate * minutes, history, minutes) >= threshold:
+                found.add(key)
+                break
     return found

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import T0
-from trendlake.evaluation import announced, evaluate, reachable_bursts
+from trendlake.evaluation import announced, evaluate, onset_oracle, reachable_bursts
 from trendlake.windows import author_key
 
 M = timedelta(minutes=1)
@@ -109,3 +109,36 @@ def test_recall_in_time_by_burst_shape() -> None:
     assert result.recall_in_time_of("ramp") == (0, 1)  # 5 minutes after its onset
     result.add(evaluate(truth, [("#slow", "hashtag", T0 + 92 * M)]))
     assert result.recall_in_time_of("ramp") == (1, 2)
+
+
+def test_the_onset_oracle_flags_what_is_surprising_within_three_minutes_of_onset() -> None:
+    def row(keyword: str, minute: int, dids: str) -> dict[str, object]:
+        keys = [author_key(did) for did in dids]
+        return {"minute": T0 + minute * M, "keyword": keyword, "kind": "word", "author_keys": keys}
+
+    truth = {
+        "start": "2026-03-02T00:00:00Z",
+        "bursts": [
+            _burst("fresh", "word", "01:00:00Z", "01:20:00Z", 30),  # 6 authors from nothing
+            _burst("busy", "word", "01:00:00Z", "01:20:00Z", 30),  # 6 where 1 a minute post
+            _burst("slow", "word", "01:30:00Z", "01:50:00Z", 20),  # 1 a minute from nothing
+            _burst("small", "word", "01:00:00Z", "01:20:00Z", 14),  # below 15 authors
+        ],
+    }
+    counts = pl.DataFrame(
+        [row("fresh", 60, "abcdef"), row("small", 60, "abcdef")]
+        + [row("busy", m, "xyz"[m % 3]) for m in range(60)]
+        + [row("busy", 60, "abcdef")]
+        + [row("slow", 90 + m, "abc"[m]) for m in range(3)]
+        + [row("slow", 93, "defghij")],  # a minute too late
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+    # Surprises: fresh 11.4; busy 3.1 (6 against 1 expected); slow 2.3, 3.7, 5.0 by minute 3.
+    assert onset_oracle(truth, counts, 5.5, history_minutes=180) == {("fresh", "word")}
+    assert onset_oracle(truth, counts, 4.9, history_minutes=180) == {
+        ("fresh", "word"),
+        ("slow", "word"),
+    }
+    # The busy word's 6 authors are measured against its own rate of 1 a minute.
+    assert ("busy", "word") not in onset_oracle(truth, counts, 3.2, history_minutes=180)
+    assert ("busy", "word") in onset_oracle(truth, counts, 3.1, history_minutes=180)
