@@ -174,6 +174,12 @@ def test_late_posts_recompute_their_minute(small_stream: Path, tmp_path: Path) -
         (["sql", "SELEC nonsense"], "SQL failed"),
         (["synth", "--out", "x.jsonl", "--hours", "-1"], "hours"),
         (["process", "--from", "2026-03-02T00:00:00Z"], "needs --until"),
+        # Usage errors, which the command line parser raises before any command runs.
+        (["ingest", "--format", "json"], "'json' is not one of 'jetstream', 'frames'"),
+        (["ingest", "--source", "file", "stream.jsonl"], "unexpected extra argument"),
+        (["alerts", "--bogus"], "No such option: --bogus"),
+        (["alerts", "--poll-seconds", "0"], "greater than or equal to 0.05"),
+        (["nosuchcommand"], "No such command 'nosuchcommand'"),
     ],
 )
 def test_bad_input_is_one_line_and_a_nonzero_exit(

@@ -35,6 +35,21 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except click.ClickException as exc:  # usage errors carry their own exit code
-        exc.show()
-        sys.exit(exc.exit_code)
+    except (click.ClickException, typer.TyperException) as exc:
+        # Usage errors (an unknown option, a bad value): typer raises its own copy of
+        # click's exceptions, which click.ClickException does not catch.
+        _usage_error(exc)
+
+
+def _usage_error(exc: Exception) -> None:
+    """One line naming the command and what was wrong, and click's exit code (2)."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = message.replace("Value error, ", "")  # pydantic's prefix says nothing here
+    if not message.strip():  # no command given: typer has printed the help
+        sys.exit(getattr(exc, "exit_code", 2))
+    context = getattr(exc, "ctx", None)
+    where = f"{context.command_path}: " if context is not None else ""
+    hint = f" (see {context.command_path} --help)" if context is not None else ""
+    line = f" {where}{' '.join(message.split())}{hint}"
+    err.print(Text.assemble(("error:", "red"), line), highlight=False, soft_wrap=True)
+    sys.exit(getattr(exc, "exit_code", 2))
