@@ -6,7 +6,14 @@ Each module registers its commands on the shared typer app; this one runs it.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
+
+# The Rust storage layer logs warnings of its own to stderr (e.g. the AWS SDK finding no
+# instance metadata service off the cloud): noise on a command line, and read before any
+# table is opened. RUST_LOG=warn brings them back.
+os.environ.setdefault("RUST_LOG", "error")
 
 import click
 import typer
@@ -27,7 +34,11 @@ def main() -> None:
         app(standalone_mode=False)
     except TrendlakeError as exc:
         # One line whatever the terminal width; the message is text, never markup.
-        err.print(Text.assemble(("error:", "red"), f" {exc}"), highlight=False, soft_wrap=True)
+        err.print(
+            Text.assemble(("error:", "red"), f" {one_line(str(exc))}"),
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
@@ -39,6 +50,18 @@ def main() -> None:
         # Usage errors (an unknown option, a bad value): typer raises its own copy of
         # click's exceptions, which click.ClickException does not catch.
         _usage_error(exc)
+
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def one_line(message: str) -> str:
+    """A message on one line: a storage error's chain of causes (delta-rs prints each on
+    its own line, coloured, after a "↳") joined with "; "."""
+    lines = (
+        line.strip().lstrip("↳").strip() for line in _ANSI_ESCAPE.sub("", message).splitlines()
+    )
+    return "; ".join(line for line in lines if line)
 
 
 def _usage_error(exc: Exception) -> None:
