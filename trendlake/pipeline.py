@@ -45,7 +45,6 @@ from trendlake.windows import (
     keyword_occurrences,
     minute_counts,
     minute_volume,
-    window_authors,
     window_bounds,
     without_floods,
 )
@@ -149,19 +148,19 @@ def compute_scores(
 
     A window gets a row when its distinct authors reach the screen (3) and it runs above its
     baseline. The author bound (per-minute authors summed) and the baseline decide first which
-    windows can qualify; only those have their author and thread keys unioned (over the window
-    and its last `recent_minutes`), and the window a minute before each its author keys (for
-    velocity), which is what keeps a minute cheap at high volume.
+    windows can qualify; only those have their author and thread keys unioned (over the window,
+    its last `recent_minutes`, and for velocity the window a minute before), which is what
+    keeps a minute cheap at high volume.
     """
     window = settings.window_minutes * MINUTE
     screen = _screen(settings)
     rows = 0
     for chunk in span.chunks(settings.chunk_minutes):
-        first = chunk.start - MINUTE  # one extra window for velocity
-        counts = lake.read(KEYWORD_COUNTS, first - window + MINUTE, chunk.end, WINDOW_COLUMNS)
-        bounds = window_bounds(counts, first, chunk.end, settings.window_minutes)
+        # From the first minute of the window a minute before the chunk's first (velocity).
+        counts = lake.read(KEYWORD_COUNTS, chunk.start - window, chunk.end, WINDOW_COLUMNS)
+        bounds = window_bounds(counts, chunk.start, chunk.end, settings.window_minutes)
         bounds = bounds.filter(pl.col("author_bound") >= screen)
-        as_of = snapshots_needed(_each_minute(first, chunk.end), settings.window_minutes)
+        as_of = snapshots_needed(_each_minute(chunk.start, chunk.end), settings.window_minutes)
         baselines = _snapshots(lake, as_of, settings)
         volume = lake.read(
             MINUTE_STATS,
@@ -177,14 +176,8 @@ def compute_scores(
             baseline_minutes=settings.baseline_minutes,
         )
         bound_z = zscore(pl.col("author_bound").cast(pl.Float64), settings.noise_floor)
-        passing = expected.filter((pl.col("minute") >= chunk.start) & (bound_z > 0)).select(
-            "minute", "keyword", "kind"
-        )
+        passing = expected.filter(bound_z > 0).select("minute", "keyword", "kind")
         windows = exact_windows(counts, passing, settings.window_minutes, settings.recent_minutes)
-        # The windows a minute before, for velocity: only their distinct authors.
-        before = passing.with_columns(pl.col("minute") - MINUTE).join(
-            passing, on=["minute", "keyword", "kind"], how="anti"
-        )
         scores = score_windows(
             windows,
             baselines,
@@ -192,7 +185,6 @@ def compute_scores(
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
             noise_floor=settings.noise_floor,
-            previous=window_authors(counts, before, settings.window_minutes),
         ).filter(pl.col("unique_authors") >= screen)
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height

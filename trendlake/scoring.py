@@ -219,13 +219,9 @@ def score_windows(
     window_minutes: int,
     baseline_minutes: int,
     noise_floor: float,
-    previous: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add baseline, baseline_std, history_minutes, zscore, velocity and score to `windows`
-    (the rows `exact_windows` gives).
-
-    A window's previous-minute row, in `windows` or in `previous` (minute, keyword, kind,
-    unique_authors of windows not in `windows`), feeds its velocity (else 0).
+    (the rows `exact_windows` gives: velocity is unique_authors - previous_authors).
     """
     rows = expectation(
         windows,
@@ -237,16 +233,8 @@ def score_windows(
     x = pl.col("unique_authors").cast(pl.Float64)
     v = voices(pl.col("unique_authors"), pl.col("unique_threads")).cast(pl.Float64)
     rows = rows.with_columns(zscore=zscore(v, noise_floor))
-    before = rows.select("minute", *_KEY, "unique_authors")
-    if previous is not None:
-        before = pl.concat([before, previous.select(before.columns)])
-    before = before.select(
-        (pl.col("minute") + pl.duration(minutes=1)).alias("minute"),
-        *_KEY,
-        prev=pl.col("unique_authors"),
-    )
-    rows = rows.join(before, on=["minute", *_KEY], how="left").with_columns(
-        velocity=(pl.col("unique_authors") - pl.col("prev").fill_null(0)).cast(pl.Int64)
+    rows = rows.with_columns(
+        velocity=(pl.col("unique_authors") - pl.col("previous_authors")).cast(pl.Int64)
     )
     momentum = 1.0 + pl.col("velocity").clip(lower_bound=0) / (1.0 + x)
     coverage = (pl.col("history_minutes") / baseline_minutes).clip(upper_bound=1.0)

@@ -339,44 +339,38 @@ def exact_windows(
     recent_minutes: int | None = None,
 ) -> pl.DataFrame:
     """Count, exact distinct authors and threads of the `wanted` windows (minute, keyword,
-    kind), and the distinct authors and threads of their last `recent_minutes` (default: the
-    whole window).
+    kind), the distinct authors and threads of their last `recent_minutes` (default: the
+    whole window), and the distinct authors of the window a minute before (for velocity).
 
-    `counts` are keyword_counts rows covering the wanted windows; the window of minute t covers
-    minutes (t - window, t]. Only rows of wanted windows are spread and their keys unioned. A
-    window with a minute counted before threads were (thread_keys null) has no thread counts
-    (null): its threads are unknown, not zero.
+    `counts` are keyword_counts rows covering the wanted windows and the minute before each;
+    the window of minute t covers minutes (t - window, t]. Only rows of wanted windows are
+    spread, over window + 1 minutes, and their keys unioned in one group-by: the window a
+    minute before shares all but one of its minutes (hashing the keywords once for both
+    saved 0.24 s of 1.09 at 250,000 posts a minute). A window with a minute counted before
+    threads were (thread_keys null) has no thread counts (null): its threads are unknown,
+    not zero.
     """
     lists = ["author_keys", "thread_keys", "langs", "lang_posts"]
-    spread = _spread_wanted(counts, wanted, ["posts", *lists], window_minutes)
-    recent = pl.col("minute") > pl.col("target") - pl.duration(
-        minutes=recent_minutes or window_minutes
-    )
-    unknown = pl.col("thread_keys").is_null().any()
+    spread = _spread_wanted(counts, wanted, ["posts", *lists], window_minutes + 1)
+    minute, target = pl.col("minute"), pl.col("target")
+    inside = minute > target - pl.duration(minutes=window_minutes)
+    recent = minute > target - pl.duration(minutes=recent_minutes or window_minutes)
+    unknown = pl.col("thread_keys").filter(inside).is_null().any()
     key = ["keyword", "kind"]
     windows = spread.group_by("target", *key).agg(
-        count=pl.col("posts").sum().cast(pl.Int64),
-        unique_authors=_distinct("author_keys"),
-        unique_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys")),
+        count=pl.col("posts").filter(inside).sum().cast(pl.Int64),
+        unique_authors=_distinct("author_keys", inside),
+        unique_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys", inside)),
         recent_authors=_distinct("author_keys", recent),
         recent_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys", recent)),
+        previous_authors=_distinct("author_keys", minute < target),
     )
-    windows = windows.join(_language_mix(spread), on=["target", *key]).rename({"target": "minute"})
+    mix = _language_mix(spread.filter(inside))
+    windows = windows.join(mix, on=["target", *key]).rename({"target": "minute"})
     return windows.with_columns(
         window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
         window_end=pl.col("minute") + MINUTE,
     ).sort("minute", "kind", "keyword")
-
-
-def window_authors(counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: int) -> pl.DataFrame:
-    """(minute, keyword, kind, unique_authors) of the `wanted` windows: `exact_windows`'s
-    distinct authors alone, for the windows only a velocity needs."""
-    spread = _spread_wanted(counts, wanted, ["author_keys"], window_minutes)
-    return (
-        spread.group_by("target", "keyword", "kind")
-        .agg(unique_authors=_distinct("author_keys"))
-        .rename({"target": "minute"})
-    )
 
 
 def _spread_wanted(

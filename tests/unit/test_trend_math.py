@@ -230,6 +230,32 @@ def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
     assert (row["unique_threads"], row["recent_authors"], row["recent_threads"]) == (None, 3, None)
 
 
+def test_a_window_carries_the_authors_of_the_window_a_minute_before() -> None:
+    posts = _posts(
+        [
+            make_post("zorblax", did="did:plc:a", minute=0),
+            make_post("zorblax", did="did:plc:b", minute=0),
+            make_post("zorblax", did="did:plc:c", minute=10),
+            make_post("zorblax", did="did:plc:c", minute=11),
+            make_post("zorblax", did="did:plc:d", minute=11),
+        ]
+    )
+    # Minute 0 counted before threads were: outside both windows, it changes nothing.
+    counts = minute_counts(keyword_occurrences(posts)).with_columns(
+        thread_keys=pl.when(pl.col("minute") == T0).then(None).otherwise(pl.col("thread_keys"))
+    )
+    wanted = pl.DataFrame(
+        {"minute": [T0 + 10 * M, T0 + 11 * M], "keyword": ["zorblax"] * 2, "kind": ["word"] * 2},
+        schema_overrides={"minute": pl.Datetime("us", "UTC")},
+    )
+    rows = exact_windows(counts, wanted, 10).select(
+        "count", "unique_authors", "unique_threads", "previous_authors"
+    )
+    # Minute 10's window (minutes 1-10) holds c; the one before (0-9) a and b.
+    # Minute 11's (2-11) holds c and d; the one before is minute 10's.
+    assert rows.rows() == [(1, 1, 1, 2), (3, 2, 3, 1)]
+
+
 @pytest.mark.parametrize("targets", [1, 2, 4])
 def test_live_window_bounds_equal_the_backfill_ones(targets: int) -> None:
     # A few windows (live mode) are summed in one group-by; many are spread row by row.
@@ -272,7 +298,9 @@ def _volume(minutes: range, active: int) -> pl.DataFrame:
     )
 
 
-def _window(minute: int, authors: int, keyword: str = "zorblax") -> dict[str, object]:
+def _window(
+    minute: int, authors: int, keyword: str = "zorblax", previous: int = 0
+) -> dict[str, object]:
     return {
         "minute": T0 + minute * M,
         "keyword": keyword,
@@ -286,6 +314,7 @@ def _window(minute: int, authors: int, keyword: str = "zorblax") -> dict[str, ob
         "recent_authors": authors // 2,
         "unique_threads": authors,
         "recent_threads": authors // 2,
+        "previous_authors": previous,
     }
 
 
@@ -341,9 +370,7 @@ def test_the_baseline_follows_the_keyword_share_of_volume() -> None:
 def test_a_burst_over_a_noisy_baseline_has_a_high_z_and_velocity() -> None:
     history = _history("zorblax", [0, 1, 2, 1] * 15, 30)
     volume = _volume(range(0, 101), 100)
-    scored = _score([_window(99, 20), _window(100, 60)], history, volume).filter(
-        pl.col("minute") == T0 + 100 * M
-    )
+    scored = _score([_window(100, 60, previous=20)], history, volume)
     row = scored.row(0, named=True)
     assert row["baseline"] == pytest.approx(10.0)
     assert row["zscore"] > 4
