@@ -179,6 +179,22 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
         list(read_jetstream_file(tmp_path / "absent.jsonl"))
 
 
+def test_a_file_without_one_event_is_an_input_error_naming_its_first_bad_line(
+    tmp_path: Path,
+) -> None:
+    # The wrong file (or another format): not a stream with a few bad lines.
+    path = tmp_path / "notes.txt"
+    path.write_text('remember the milk\n\n{"kind": "commit"}\n')
+    lake = Lake(str(tmp_path / "lake"))
+    with pytest.raises(InputError, match=r"no line of .*notes.txt is a Jetstream event \(2 bad"):
+        ingest_file(path, lake, Settings(lake_uri=lake.uri))
+    with pytest.raises(InputError, match=r"the first notes\.txt:1: not valid JSON"):
+        ingest_file(path, lake, Settings(lake_uri=lake.uri))
+    # One good line among them is a stream: its bad lines are skipped, as always.
+    path.write_bytes(path.read_bytes() + _lines()[0] + b"\n")
+    assert ingest_file(path, lake, Settings(lake_uri=lake.uri)).bad_lines == 2
+
+
 def test_a_file_out_of_time_order_lands_every_post_once(tmp_path: Path) -> None:
     # A stream assembled by hand: injected events appended after the recording they belong to.
     lines = []

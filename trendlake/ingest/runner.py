@@ -83,8 +83,12 @@ def ingest_file(
         )
     stats.sink = sink.stats
 
-    def bad_line(_number: int, _reason: str) -> None:
+    first_bad: list[str] = []
+
+    def bad_line(_number: int, reason: str) -> None:
         stats.bad_lines += 1
+        if not first_bad:
+            first_bad.append(reason)  # "NAME:LINE: why"
 
     try:
         for event in read_jetstream_file(path, strict=strict, on_bad_line=bad_line):
@@ -100,4 +104,10 @@ def ingest_file(
         sink.close()  # what was read is landed even when the run stops early
     if on_progress is not None:
         on_progress(stats.events)
+    if stats.bad_lines and not stats.events:
+        # Not a stream with a few bad lines but the wrong file, or another format.
+        raise InputError(
+            f"no line of {path} is a Jetstream event ({stats.bad_lines} bad lines, "
+            f"the first {first_bad[0]})"
+        )
     return stats
