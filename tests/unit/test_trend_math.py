@@ -231,15 +231,8 @@ def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
 
 
 def test_a_window_carries_the_authors_of_the_window_a_minute_before() -> None:
-    posts = _posts(
-        [
-            make_post("zorblax", did="did:plc:a", minute=0),
-            make_post("zorblax", did="did:plc:b", minute=0),
-            make_post("zorblax", did="did:plc:c", minute=10),
-            make_post("zorblax", did="did:plc:c", minute=11),
-            make_post("zorblax", did="did:plc:d", minute=11),
-        ]
-    )
+    posted = [("a", 0), ("b", 0), ("c", 10), ("c", 11), ("d", 11)]  # (author, minute)
+    posts = _posts([make_post("zorblax", did=f"did:plc:{a}", minute=m) for a, m in posted])
     # Minute 0 counted before threads were: outside both windows, it changes nothing.
     counts = minute_counts(keyword_occurrences(posts)).with_columns(
         thread_keys=pl.when(pl.col("minute") == T0).then(None).otherwise(pl.col("thread_keys"))
