@@ -12,13 +12,21 @@ from atproto_client.exceptions import ModelError
 from atproto_core.car import CAR
 from atproto_firehose import parse_subscribe_repos_message
 from atproto_subscription.frames import Frame as SdkFrame
-from ingest_relay import FIXTURES, car_blocks, commit_frame, fixture_frames, generated_record
+from ingest_relay import (
+    FIXTURES,
+    car_blocks,
+    commit_frame,
+    fixture_frames,
+    generated_record,
+    make_stream,
+)
 
 from trendlake.errors import InputError
 from trendlake.ingest import dagcbor, logs
 from trendlake.ingest.backoff import Backoff
 from trendlake.ingest.events import Decoded
 from trendlake.ingest.frames import FrameDecodeError, decode_frame
+from trendlake.ingest.live_runner import frames_app_id, run_frames_file
 from trendlake.ingest.metrics import IngestMetrics
 from trendlake.ingest.recording import MAGIC, FrameWriter, read_frames
 from trendlake.ingest.records import post_row
@@ -220,3 +228,24 @@ def test_a_batch_never_splits_the_posts_of_one_seq(lake: Lake) -> None:
         resumed.add(event)
     resumed.close()
     assert sorted(lake.read(POSTS)["rkey"].to_list()) == ["a", "b", "c", "d"]
+
+
+def test_another_capture_of_the_same_name_is_replayed_not_skipped(tmp_path: Path) -> None:
+    # Two captures named alike: one of seqs 1000-1029, then one of an earlier hour (100-129).
+    lake = Lake(str(tmp_path / "lake"))
+    for folder, start in (("later", 1000), ("earlier", 100)):
+        capture = tmp_path / folder / "capture.frames"
+        capture.parent.mkdir()
+        writer = FrameWriter(capture)
+        for _, frame in make_stream(30, start_seq=start).frames:
+            writer.write(frame)
+        writer.close()
+        sink = LakeSink(lake, frames_app_id(capture), batch_posts=10, batch_seconds=3600)
+        run_frames_file(capture, sink, IngestMetrics("file"))
+    seqs = set(lake.read(POSTS)["seq"].to_list())
+    assert min(seqs) < 130 and max(seqs) >= 1000  # the earlier hour landed too
+    # The same capture again, or grown by `record`, resumes where it stopped.
+    assert frames_app_id(capture) == frames_app_id(capture)
+    before = lake.read(POSTS).height
+    run_frames_file(capture, LakeSink(lake, frames_app_id(capture)), IngestMetrics("file"))
+    assert lake.read(POSTS).height == before

@@ -18,6 +18,7 @@ from trendlake.ingest.live import FeedOptions, WebSocketFeed
 from trendlake.ingest.metrics import IngestMetrics
 from trendlake.ingest.pump import StreamStats, pump
 from trendlake.ingest.recording import FrameWriter, last_seq, read_frames
+from trendlake.ingest.runner import fingerprint
 from trendlake.ingest.sinks import Sink
 from trendlake.ingest.sources import (
     Decoder,
@@ -89,8 +90,16 @@ def run_live(
 
 
 def frames_app_id(path: Path) -> str:
-    """Its own prefix: a frames capture's cursor is a seq, a Jetstream file's is a time_us."""
-    return f"trendlake-ingest/frames/{path.name}"
+    """The cursor's identity for a frames capture: its own prefix (the cursor is a seq), its
+    name and a fingerprint of its first 64 KiB (`runner.fingerprint`).
+
+    A capture `record` has grown since keeps its fingerprint and resumes; another capture of
+    the same name (from another relay, or of an earlier hour) is replayed from its start,
+    where the name alone had it skip every seq up to the first one's last. Cursors of
+    earlier versions (".../frames/NAME") do not apply: such a capture is replayed once more,
+    and its posts still count once (every computation deduplicates by URI).
+    """
+    return f"trendlake-ingest/frames/{path.name}/{fingerprint(path)}"
 
 
 def run_frames_file(
