@@ -257,6 +257,29 @@ class Lake:
         high = pc.max(actions.column(f"max.{column}")).as_py()
         return (low, high) if low is not None and high is not None else None
 
+    def rows_per_minute(self, name: str, start: datetime, end: datetime) -> float | None:
+        """Rows a minute the table holds over [start, end), from the Delta log's statistics.
+
+        The records of the files whose time range meets [start, end), over the minutes of
+        their range inside it: files straddling an end make it an overestimate, which is
+        the safe side for sizing work. None without statistics or rows.
+        """
+        table = self.table(name)
+        if table is None:
+            return None
+        column = TABLES[name].time_column
+        actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))
+        low, high = f"min.{column}", f"max.{column}"
+        if not isinstance(actions, pl.DataFrame) or low not in actions.columns:
+            return None
+        meeting = actions.filter((pl.col(low) < end) & (pl.col(high) >= start))
+        if meeting.is_empty():
+            return None
+        first = max(meeting[low].min(), start)  # type: ignore[type-var]
+        last = min(meeting[high].max(), end)  # type: ignore[type-var]
+        minutes = max((last - first).total_seconds() / 60, 1.0)  # type: ignore[operator]
+        return float(meeting["num_records"].sum()) / minutes
+
     def watermark(self) -> datetime | None:
         """The landed posts' event-time watermark: the latest event time in the posts table."""
         bounds = self.time_bounds(POSTS)

@@ -15,6 +15,7 @@ from trendlake.models import ALERTS, KEYWORD_BASELINES, KEYWORD_COUNTS, POSTS, T
 from trendlake.pipeline import (
     SNAPSHOT_FORMAT_KEY,
     MinuteRange,
+    chunk_minutes,
     compute_counts,
     compute_scores,
     run_all,
@@ -61,6 +62,22 @@ def test_live_minutes_and_a_backfill_write_identical_scores(
     assert live_alerts.equals(backfill_alerts)
     snapshots = live.read(KEYWORD_BASELINES)["as_of"].unique().sort()
     assert snapshots.len() >= LIVE_MINUTES // 10  # one new snapshot every 10 minutes
+
+
+def test_a_busy_stream_is_computed_in_fewer_minutes_a_step_with_the_same_rows(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    # 150 posts a minute: 1,000 posts a step at most makes steps of about 6 minutes.
+    whole, settings, span = _landed(small_stream, tmp_path / "whole")
+    steps, _, _ = _landed(small_stream, tmp_path / "steps")
+    small = settings.model_copy(update={"chunk_posts": 1_000})
+    assert chunk_minutes(whole, span, settings) == settings.chunk_minutes
+    assert 4 <= chunk_minutes(steps, span, small) <= 7
+    assert chunk_minutes(steps, MinuteRange(span.start, span.start + 10 * M), small) == 240
+    run_all(whole, span, settings)
+    run_all(steps, span, small)
+    for table in (KEYWORD_COUNTS, TREND_SCORES, ALERTS):
+        assert whole.read(table).sort(pl.all()).equals(steps.read(table).sort(pl.all())), table
 
 
 def test_recounting_a_minute_drops_the_snapshots_built_on_it(
