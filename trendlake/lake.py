@@ -246,16 +246,11 @@ class Lake:
 
         Pass `table` when it is already open: every open replays the log.
         """
-        table = table if table is not None else self.table(name)
-        if table is None:
+        files = self._file_times(name, table)
+        if files is None or files.is_empty():
             return None
-        column = TABLES[name].time_column
-        actions = pa.table(table.get_add_actions(flatten=True))
-        if actions.num_rows == 0:
-            return None
-        low = pc.min(actions.column(f"min.{column}")).as_py()
-        high = pc.max(actions.column(f"max.{column}")).as_py()
-        return (low, high) if low is not None and high is not None else None
+        low, high = files["low"].min(), files["high"].max()
+        return (low, high) if low is not None and high is not None else None  # type: ignore[return-value]
 
     def rows_per_minute(self, name: str, start: datetime, end: datetime) -> float | None:
         """Rows a minute the table holds over [start, end), from the Delta log's statistics.
@@ -264,7 +259,20 @@ class Lake:
         their range inside it: files straddling an end make it an overestimate, which is
         the safe side for sizing work. None without statistics or rows.
         """
-        table = self.table(name)
+        files = self._file_times(name)
+        if files is None:
+            return None
+        meeting = files.filter((pl.col("low") < end) & (pl.col("high") >= start))
+        if meeting.is_empty():
+            return None
+        first = max(meeting["low"].min(), start)  # type: ignore[type-var]
+        last = min(meeting["high"].max(), end)  # type: ignore[type-var]
+        minutes = max((last - first).total_seconds() / 60, 1.0)  # type: ignore[operator]
+        return float(meeting["records"].sum()) / minutes
+
+    def _file_times(self, name: str, table: DeltaTable | None = None) -> pl.DataFrame | None:
+        """(low, high, records): each live file's time range and row count, from the log."""
+        table = table if table is not None else self.table(name)
         if table is None:
             return None
         column = TABLES[name].time_column
@@ -272,13 +280,7 @@ class Lake:
         low, high = f"min.{column}", f"max.{column}"
         if not isinstance(actions, pl.DataFrame) or low not in actions.columns:
             return None
-        meeting = actions.filter((pl.col(low) < end) & (pl.col(high) >= start))
-        if meeting.is_empty():
-            return None
-        first = max(meeting[low].min(), start)  # type: ignore[type-var]
-        last = min(meeting[high].max(), end)  # type: ignore[type-var]
-        minutes = max((last - first).total_seconds() / 60, 1.0)  # type: ignore[operator]
-        return float(meeting["num_records"].sum()) / minutes
+        return actions.select(low=low, high=high, records="num_records")
 
     def watermark(self) -> datetime | None:
         """The landed posts' event-time watermark: the latest event time in the posts table."""
