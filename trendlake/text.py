@@ -18,10 +18,15 @@ downstream count depends on them.
 3. Mentions (``@someone``, ``@handle.bsky.social``) are removed; they are not keywords.
 4. Hashtags. The union of the facet tags and the in-text ``#tags`` (``#`` not preceded by a
    word character, followed by word characters) gives ``"#" + normalize(tag)`` of kind
-   ``hashtag``. A tag made only of digits (``#1``) is not a hashtag. An in-text ``#tag``
-   is removed from the word stream: ``#Eclipse`` counts as ``#eclipse``, not as ``eclipse``.
+   ``hashtag``. Hyphens inside an in-text tag belong to it, as in the tags Bluesky's
+   clients write (``#Spider-Man`` -> ``#spider-man``, the facet's tag). A tag made only
+   of digits (``#1``) is not a hashtag. An in-text ``#tag`` is removed from the word
+   stream: ``#Eclipse`` counts as ``#eclipse``, not as ``eclipse``.
 5. Words are maximal runs of Unicode letters and digits (combining marks included, so
-   Devanagari or Arabic words stay whole); every other character separates words.
+   Devanagari or Arabic words stay whole), joined by single apostrophes or hyphens between
+   them; every other character separates words. A hyphenated compound is one word, not its
+   parts (``Spider-Man`` -> ``spider-man``, ``covid-19``, ``mar-a-lago``, ``k-pop``):
+   "man" or "19" alone say nothing, and a Spider-Man trend would lift them too.
    Apostrophes inside a word: a trailing ``'s`` is dropped (``trump's`` -> ``trump``); a
    French/Italian elided article or pronoun is dropped (``l'homme`` -> ``homme``,
    ``dell'anno`` -> ``anno``); any other apostrophe is kept (``don't``, ``aujourd'hui``),
@@ -35,9 +40,9 @@ downstream count depends on them.
    - shorter than 3 characters, except that a token containing a Hangul syllable needs
      only 2 (Korean words are short);
    - longer than 40 characters (hashes, base64, unsegmented scripts such as Thai);
-   - made only of digits: numbers are not keywords (``2024``, ``1,000`` -> nothing), but a
-     token mixing letters and digits is a word (``covid19``, ``ps5``; ``covid-19`` is the
-     word ``covid`` then the number ``19``);
+   - made only of digits, hyphens and apostrophes: numbers are not keywords (``2024``,
+     ``1,000``, ``1-0``, ``2024-25`` -> nothing), but a token mixing letters and digits is
+     a word (``covid19``, ``ps5``, ``covid-19``);
    - made only of Hangul jamo (``ㅋㅋㅋ``, ``ㅠㅠ``): those are emoticons.
    Emoji and symbols are never keywords: they are not letters or digits, so they only
    separate words (and break phrases, rule 7).
@@ -175,7 +180,8 @@ _BARE_TLDS = (
 # a host cannot hold, so "(https://x.com)" gives "x.com". Groups: 1 host of a scheme URL,
 # 2 guarded word, 3 host of a bare link, 4 hashtag, 5 unguarded word, 6 CJK run. A match
 # with every group empty (mention, e-mail, punctuation, emoji) only breaks adjacency.
-_WORD = rf"{_WORD_RUN}(?:'{_WORD_RUN})*+"
+# Apostrophes and hyphens join runs: "don't", "spider-man", "covid-19", "mar-a-lago".
+_WORD = rf"{_WORD_RUN}(?:['-]{_WORD_RUN})*+"
 _TOKEN_RE = re.compile(
     rf"""
     \s*+(?:
@@ -186,7 +192,7 @@ _TOKEN_RE = re.compile(
       | (?:[^\W_][\w-]*+\.)+(?:(?:{_BARE_TLDS})(?![\w-])|[a-z][a-z0-9-]*+(?=/))
       )(?::\d+)?(?:[/?\#]\S*)?
     | @(?<!\w@)[\w.-]+
-    | \#(?<!\w\#)(\d*+[^\W\d](?:\w|[{_MARKS}])*+)
+    | \#(?<!\w\#)(\d*+[^\W\d](?:\w|[{_MARKS}])*+(?:-(?:\w|[{_MARKS}])++)*+)
     | ({_WORD})
     | ([{_CJK_CHARS}]+)
     | [^\w\s\#@]+ | [\#@_]
@@ -305,7 +311,7 @@ def _normalized_stopwords(lang: str) -> frozenset[str]:
 # alternatives at every token, and `findall` builds a 6-tuple per token. Most tokens are a
 # plain word between blanks, possibly with punctuation around it ("Hello," "world!"), so the
 # text is first cut at blanks with `str.split()`, such chunks are recognized with a few str
-# methods, and only the others (links, mentions, hashtags, e-mails, emoji, CJK, "covid-19")
+# methods, and only the others (links, mentions, hashtags, e-mails, emoji, CJK, "1,000")
 # go through `_TOKEN_RE`, one chunk at a time.
 #
 # Why that is exact: `str.split()` splits on exactly the characters `\s` matches; no
@@ -402,9 +408,9 @@ def _scan(
             joins_next = True
         else:
             word = chunk.strip(_EDGE_PUNCT)
-            if not (word.isalnum() or _is_apostrophe_word(word)) or "://" in chunk:
-                # Punctuation only, links, mentions, hashtags, e-mails, emoji, "covid-19",
-                # "1,000"... ("http://" would otherwise read as the word "http").
+            if not (word.isalnum() or _is_joined_word(word)) or "://" in chunk:
+                # Punctuation only, links, mentions, hashtags, e-mails, emoji, "1,000",
+                # "--"... ("http://" would otherwise read as the word "http").
                 if word and _WORD_CHAR_SEARCH(chunk):
                     prev = _scan_chunk(chunk, prev, stop, tags, domains, words, phrases)
                 else:
@@ -415,7 +421,7 @@ def _scan(
             if chunk[0] != word[0]:
                 prev = None
             joins_next = chunk[-1] == word[-1]
-        if word.isascii() and "'" not in word:
+        if word.isascii() and "'" not in word and "-" not in word:
             # Inlined `_keep_word` for plain ASCII words, which are most tokens.
             if not (
                 MIN_WORD_LEN <= len(word) <= MAX_WORD_LEN
@@ -434,10 +440,22 @@ def _scan(
         prev = kept if joins_next else None
 
 
-def _is_apostrophe_word(word: str) -> bool:
+def _is_joined_word(word: str) -> bool:
     """Whether `word` (stripped of edge punctuation) is letter/digit runs joined by single
-    apostrophes ("don't", "rock'n'roll"): one `_WORD` match, which `_keep_word` handles."""
-    return "'" in word and "''" not in word and word.replace("'", "").isalnum()
+    apostrophes or hyphens ("don't", "spider-man"): one `_WORD` match, which `_keep_word`
+    handles. Two joiners in a row ("a--b", "x'-y") end the word instead."""
+    return (
+        ("'" in word or "-" in word)
+        and _without_joiners(word).isalnum()
+        and not any(pair in word for pair in _DOUBLE_JOINERS)
+    )
+
+
+_DOUBLE_JOINERS = ("''", "--", "'-", "-'")
+
+
+def _without_joiners(word: str) -> str:
+    return word.replace("'", "").replace("-", "") if "'" in word or "-" in word else word
 
 
 def _scan_chunk(
@@ -480,7 +498,9 @@ def _keep_word(word: str, stop: frozenset[str]) -> str | None:
         word = _strip_apostrophe(word)
     if word.isascii():
         n = len(word)
-        if n < MIN_WORD_LEN or n > MAX_WORD_LEN or word.isdigit() or word in stop:
+        if n < MIN_WORD_LEN or n > MAX_WORD_LEN or word in stop:
+            return None
+        if _without_joiners(word).isdigit():  # "2024", "1-0", "2024-25": numbers
             return None
         return word
     return _keep_unicode_word(word, stop)
@@ -503,7 +523,7 @@ def _keep_unicode_word(word: str, stop: frozenset[str]) -> str | None:
     n = len(word)
     if n < MIN_WORD_LEN and not (n == MIN_HANGUL_WORD_LEN and _has_hangul_syllable(word)):
         return None
-    if n > MAX_WORD_LEN or word.isnumeric() or word in stop:
+    if n > MAX_WORD_LEN or _without_joiners(word).isnumeric() or word in stop:
         return None
     if _JAMO_FIRST <= word[0] <= _JAMO_LAST and _JAMO_ONLY_RE.fullmatch(word):
         return None

@@ -238,9 +238,19 @@ fn is_digit_str(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| is(c, DIGIT))
 }
 
-/// `str.isnumeric()`.
-fn is_numeric_str(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| is(c, NUMERIC))
+/// `_without_joiners(s)` has a character and all of them have flag `f`.
+fn all_but_joiners(s: &str, f: u32) -> bool {
+    let mut any = false;
+    for c in s.chars() {
+        if c == '\'' || c == '-' {
+            continue;
+        }
+        if !is(c, f) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 #[inline]
@@ -585,7 +595,7 @@ impl Post {
             let word: &str;
             let joins_next: bool;
             let mut checked_stop = false;
-            let mut plain_ascii = ascii; // ASCII without "'"
+            let mut plain_ascii = ascii; // ASCII without "'" or "-"
             let mut hash = None;
             if all_alnum {
                 let h = hash_bytes(chunk.as_bytes());
@@ -599,7 +609,7 @@ impl Post {
                 checked_stop = true;
             } else {
                 let w = strip_edge(chunk);
-                if !(is_alnum_str(w) || is_apostrophe_word(w)) || has_scheme_sep(chunk) {
+                if !(is_alnum_str(w) || is_joined_word(w)) || has_scheme_sep(chunk) {
                     if !w.is_empty() && chunk.chars().any(is_w) {
                         chars.clear();
                         chars.extend(chunk.chars());
@@ -615,7 +625,7 @@ impl Post {
                 }
                 joins_next = chunk.chars().next_back() == w.chars().next_back();
                 word = w;
-                plain_ascii = word.is_ascii() && !word.contains('\'');
+                plain_ascii = word.is_ascii() && !word.contains('\'') && !word.contains('-');
             }
             let kept = if plain_ascii {
                 let n = word.len();
@@ -763,22 +773,11 @@ fn has_scheme_sep(chunk: &str) -> bool {
     b.len() >= 3 && (0..b.len() - 2).any(|i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')
 }
 
-/// `_is_apostrophe_word`.
-fn is_apostrophe_word(w: &str) -> bool {
-    if !w.contains('\'') || w.contains("''") {
-        return false;
-    }
-    let mut any = false;
-    for c in w.chars() {
-        if c == '\'' {
-            continue;
-        }
-        if !is(c, ALNUM) {
-            return false;
-        }
-        any = true;
-    }
-    any
+/// `_is_joined_word`.
+fn is_joined_word(w: &str) -> bool {
+    (w.contains('\'') || w.contains('-'))
+        && all_but_joiners(w, ALNUM)
+        && !["''", "--", "'-", "-'"].iter().any(|pair| w.contains(pair))
 }
 
 /// `_keep_word`.
@@ -789,7 +788,10 @@ pub fn keep_word<'w>(word: &'w str, stop: &StopSet) -> Option<&'w str> {
     }
     if w.is_ascii() {
         let n = w.len();
-        if !(MIN_WORD_LEN..=MAX_WORD_LEN).contains(&n) || is_digit_str(w) || stop.contains(w) {
+        if !(MIN_WORD_LEN..=MAX_WORD_LEN).contains(&n)
+            || all_but_joiners(w, DIGIT)
+            || stop.contains(w)
+        {
             return None;
         }
         return Some(w);
@@ -832,7 +834,7 @@ fn keep_unicode_word<'w>(word: &'w str, stop: &StopSet) -> Option<&'w str> {
         return None;
     }
     if n > MAX_WORD_LEN
-        || is_numeric_str(w)
+        || all_but_joiners(w, NUMERIC)
         || stop.contains_hashed(w, hash.unwrap_or_else(|| hash_bytes(w.as_bytes())))
     {
         return None;
@@ -915,10 +917,10 @@ fn word_run_end(c: &[char], k: usize) -> usize {
     }
 }
 
-/// `_WORD` from `j`: `WR(?:'WR)*+`.
+/// `_WORD` from `j`: `WR(?:['-]WR)*+`.
 fn word_end(c: &[char], j: usize) -> usize {
     let mut k = word_run_end(c, j);
-    while at(c, k) == Some('\'') && at(c, k + 1).is_some_and(|x| is(x, L)) {
+    while matches!(at(c, k), Some('\'' | '-')) && at(c, k + 1).is_some_and(|x| is(x, L)) {
         k = word_run_end(c, k + 1);
     }
     k
@@ -1002,11 +1004,14 @@ pub fn next_token(c: &[char], i: usize) -> Option<(usize, Tok)> {
             return Some((e, Tok::Nothing));
         }
     }
-    // 6: \#(?<!\w\#)(\d*+[^\W\d](?:\w|[MARKS])*+)
+    // 6: \#(?<!\w\#)(\d*+[^\W\d](?:\w|[MARKS])*+(?:-(?:\w|[MARKS])++)*+)
     if ch == '#' && !(j > 0 && is_w(c[j - 1])) {
         let k = run(c, j + 1, |x| is(x, D));
         if at(c, k).is_some_and(|x| is_w(x) && !is(x, D)) {
-            let e = run(c, k + 1, |x| is(x, W | M));
+            let mut e = run(c, k + 1, |x| is(x, W | M));
+            while at(c, e) == Some('-') && at(c, e + 1).is_some_and(|x| is(x, W | M)) {
+                e = run(c, e + 2, |x| is(x, W | M));
+            }
             return Some((e, Tok::Tag(j + 1, e)));
         }
     }

@@ -103,7 +103,9 @@ LANG_CHOICES: list[Any] = [
 PIECES = [
     "hello", "World", "THE", "the", "and", "trump's", "Trump’s", "don't", "rock'n'roll",
     "l'homme", "L’Homme", "dell'anno", "qu'il", "aujourd'hui", "''", "'s", "a'b'c", "x'",
-    "covid-19", "covid19", "ps5", "2024", "1,000", "²", "½", "①", "٣٤٥", "_", "snake_case",
+    "covid-19", "Spider-Man's", "mar-a-lago", "1-0", "2024-25", "a--b", "x'-y", "-pre", "post-",
+    "#Spider-Man", "#tag-", "#a-1", "#1-a", "한국-일본에서", "l'homme-orchestre", "1'000", "９-１",
+    "covid19", "ps5", "2024", "1,000", "²", "½", "①", "٣٤٥", "_", "snake_case",
     "Straße", "ſtraße", "ﬁne", "İstanbul", "ǅemal", "\u212aelvin", "ΣΊΣΥΦΟΣ", "ŉ", "\u212b",
     "e\u0301", "a\u0308\u0301", "\u0301abc", "x\u20dd", "ab\u200ccd", "ab\u200dcd", "soft\u00ad",
     "हिन्दी", "नमस्ते", "العربية", "مَرْحَبًا", "می‌خواهم", "ภาษาไทย", "မြန်မာ", "שָׁלוֹם", "Москва",

@@ -307,8 +307,30 @@ def test_numbers_are_not_keywords_but_alphanumerics_are() -> None:
     assert words("2024 1,000 3.14 ٢٠٢٤ covid19 ps5 zorblax") == ["covid19", "ps5", "zorblax"]
 
 
-def test_hyphenated_number_is_split_off() -> None:
-    assert words("covid-19 vaccine") == ["covid", "vaccine"]
+def test_a_hyphenated_compound_is_one_word_not_its_parts() -> None:
+    assert words("Spider-Man, covid-19 vaccine; Mar-a-Lago k-pop") == [
+        "spider-man", "covid-19", "vaccine", "mar-a-lago", "k-pop",
+    ]  # fmt: skip
+    # A compound joins phrases as one word, and its possessive goes like a word's.
+    assert phrases("the new Spider-Man's trailer") == ["new spider-man", "spider-man trailer"]
+
+
+def test_hyphens_that_join_no_two_runs_separate_words() -> None:
+    assert words("well--known pre- -post a-'b zorb-") == ["well", "known", "pre", "post", "zorb"]
+
+
+def test_numbers_joined_by_hyphens_or_apostrophes_are_numbers() -> None:
+    assert words("won 1-0 in the 2024-25 season, 1'000 fans") == ["won", "season", "fans"]
+
+
+def test_hyphens_inside_an_in_text_hashtag_belong_to_it_as_in_facet_tags() -> None:
+    pairs = extract_keywords("#Spider-Man! #tag- day", ("en",), hashtags=["spider-man"])
+    assert pairs == [("#spider-man", KIND_HASHTAG), ("#tag", KIND_HASHTAG), ("day", KIND_WORD)]
+
+
+def test_a_hyphenated_host_is_still_a_link() -> None:
+    pairs = extract_keywords("see my-site.com and mail foo-bar@x.com", ("en",))
+    assert pairs == [("my-site.com", KIND_DOMAIN), ("see", KIND_WORD), ("mail", KIND_WORD)]
 
 
 def test_emoji_and_symbols_are_not_keywords() -> None:
