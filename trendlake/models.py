@@ -65,7 +65,7 @@ POSTS_SCHEMA: Final = _schema(
     ("embed_kind", pa.string(), True, "images, video, external, record or record_with_media"),
     ("hashtags", _STR_LIST, True, "tags from the post's facets"),
     ("mentions", _STR_LIST, True, "DIDs mentioned in the post's facets"),
-    ("links", _STR_LIST, True, "URIs from the post's link facets"),
+    ("links", _STR_LIST, True, "URIs of the post's link facets and link card"),
     ("source", pa.string(), False, "jetstream or firehose"),
 )
 

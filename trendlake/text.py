@@ -11,8 +11,9 @@ downstream count depends on them.
 2. Links. ``http(s)://...`` URLs and bare links (``www.x.y...``; ``host.tld/path``, which
    is how Bluesky clients shorten link text; ``host.tld`` for a short list of common TLDs
    such as com/org/net/io/social/uk/de/jp/br) are removed from the text before words are
-   tokenized. The domain of each such link and of each facet link is a ``domain`` keyword,
-   see `domain_of`: lowercase host, one leading ``www.`` or ``m.`` stripped, no port, no
+   tokenized. The domain of each such link and of each of the post's ``links`` (its link
+   facets and link card, see `trendlake.ingest.records`) is a ``domain`` keyword, see
+   `domain_of`: lowercase host, one leading ``www.`` or ``m.`` stripped, no port, no
    user info; IP addresses and non-http(s) URIs give no domain. ``bsky.app`` is kept: it
    is a real domain. E-mail addresses are removed and give nothing.
 3. Mentions (``@someone``, ``@handle.bsky.social``) are removed; they are not keywords.

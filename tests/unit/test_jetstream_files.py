@@ -16,6 +16,7 @@ from trendlake.ingest.jetstream import decode_event
 from trendlake.ingest.runner import file_app_id, ingest_file
 from trendlake.lake import Lake
 from trendlake.models import POSTS
+from trendlake.text import extract_keywords
 
 POST = {
     "did": "did:plc:abc",
@@ -76,6 +77,48 @@ def test_post_create_becomes_a_post_row_with_event_time_from_time_us() -> None:
     assert row["reply_root"] == "at://did:plc:r/app.bsky.feed.post/1"
     assert row["embed_kind"] == "external"
     assert row["source"] == "jetstream"
+
+
+def _with_record(**record: object) -> dict[str, object]:
+    commit = POST["commit"]
+    base = {"$type": "app.bsky.feed.post", "createdAt": "2020-01-01T00:00:00Z"}
+    return {**POST, "commit": {**commit, "record": {**base, **record}}}  # type: ignore[dict-item]
+
+
+def _card(uri: object) -> dict[str, object]:
+    return {"$type": "app.bsky.embed.external", "external": {"uri": uri, "title": "t"}}
+
+
+def test_a_link_card_is_a_link_even_with_no_url_in_the_text() -> None:
+    row = decode_event(_with_record(text="Big news", embed=_card("https://apnews.com/a"))).row
+    assert row is not None and row["links"] == ["https://apnews.com/a"]
+    quoted = {"$type": "app.bsky.embed.record", "record": {"uri": "at://x", "cid": "c"}}
+    with_quote = {"$type": "app.bsky.embed.recordWithMedia", "record": quoted}
+    beside_a_quote = {**with_quote, "media": _card("https://apnews.com/b")}
+    row = decode_event(_with_record(text="", embed=beside_a_quote)).row
+    assert row is not None and row["links"] == ["https://apnews.com/b"]
+    assert extract_keywords(row["text"], row["langs"], row["hashtags"], row["links"]) == [
+        ("apnews.com", "domain")
+    ]
+
+
+@pytest.mark.parametrize(
+    "embed",
+    [
+        {"$type": "app.bsky.embed.record", "record": {"uri": "at://x", "cid": "c"}},
+        {"$type": "app.bsky.embed.images", "images": []},
+        {"$type": "app.bsky.embed.recordWithMedia", "media": {"$type": "app.bsky.embed.images"}},
+        {"$type": "app.bsky.embed.recordWithMedia", "media": None},
+        _card(None),
+        _card(""),
+        _card(7),
+        {"$type": "app.bsky.embed.external", "external": "https://x.com"},
+        {"$type": "app.bsky.embed.external"},
+    ],
+)
+def test_no_card_link_from_other_or_malformed_embeds(embed: dict[str, object]) -> None:
+    row = decode_event(_with_record(text="hello", embed=embed)).row
+    assert row is not None and row["links"] == []
 
 
 def test_delete_and_other_events() -> None:

@@ -19,6 +19,8 @@ _EMBED_KINDS = {
     "app.bsky.embed.record": "record",
     "app.bsky.embed.recordWithMedia": "record_with_media",
 }
+_EXTERNAL = "app.bsky.embed.external"
+_RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 _TAG = "app.bsky.richtext.facet#tag"
 _LINK = "app.bsky.richtext.facet#link"
 _MENTION = "app.bsky.richtext.facet#mention"
@@ -56,6 +58,9 @@ def post_row(
                 mentions.append(feature["did"])
     reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
     embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+    card = card_link(embed)
+    if card is not None and card not in links:  # a card usually repeats a link of the text
+        links.append(card)
     langs = record.get("langs")
     text = record.get("text")
     created_at = record.get("createdAt")
@@ -77,6 +82,21 @@ def post_row(
         "links": links,
         "source": source,
     }
+
+
+def card_link(embed: dict[str, Any]) -> str | None:
+    """The URI of a post's link card: an external embed, alone or beside a quoted post.
+
+    A link shared as a card is a link like one in the text, and often the only trace of it:
+    Bluesky's app lets a post be a card alone, and news bots post a headline and a card.
+    Without it a story's domain would trend only among the posts that also spell the URL.
+    """
+    media = embed.get("media") if embed.get("$type") == _RECORD_WITH_MEDIA else embed
+    if not isinstance(media, dict) or media.get("$type") != _EXTERNAL:
+        return None
+    external = media.get("external")
+    uri = external.get("uri") if isinstance(external, dict) else None
+    return uri if isinstance(uri, str) and uri else None
 
 
 def delete_row(
