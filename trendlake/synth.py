@@ -61,6 +61,12 @@ HEAD_DEPTH = 1000
 # Shares of events / posts, matching the real firehose closely enough.
 REPLY_SHARE = 0.15
 LINK_SHARE = 0.08
+# Of link posts: with a link card (Bluesky's app makes one), and with the card alone, no URL
+# in the text (the app allows it; news bots post a headline and a card).
+CARD_SHARE = 0.6
+CARD_ONLY_SHARE = 0.3
+BURST_CARD_SHARE = 0.7  # a story going round is shared as a card more often
+BURST_CARD_ONLY_SHARE = 0.35
 HASHTAG_SHARE = 0.10
 MENTION_SHARE = 0.05
 IMAGE_SHARE = 0.12
@@ -920,8 +926,11 @@ class _Stream:
         if rng.random() < LINK_SHARE:
             uri = self._link_uri(lang)
             pieces.append(_link_piece(uri))
-            if rng.random() < 0.6:
+            roll = rng.random()
+            if roll < CARD_SHARE:
                 embed = self._external(uri, lang)
+                if roll < CARD_ONLY_SHARE:
+                    pieces.pop()
         if embed is None:
             embed = self._media_embed(lang)
         return embed
@@ -973,7 +982,12 @@ class _Stream:
         if inj.kind == "domain":
             uri = f"https://www.{inj.text}/story/{rng.randint(100, 99999)}"
             pieces.append(_link_piece(uri))
-            return self._external(uri, inj.lang) if rng.random() < 0.7 else None
+            roll = rng.random()  # one draw decides card and card alone: the other draws stay
+            if roll >= BURST_CARD_SHARE:
+                return None
+            if roll < BURST_CARD_ONLY_SHARE:
+                pieces.pop()
+            return self._external(uri, inj.lang)
         at = rng.randrange(len(pieces) + 1)
         text = inj.text
         if at == 0 and native and rng.random() < 0.5:

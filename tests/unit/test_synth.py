@@ -77,12 +77,17 @@ def _has_keyword(record: dict[str, Any], kind: str, keyword: str) -> bool:
         features = [feature for _, feature in _facet_slices(record)]
         return any("#" + f.get("tag", "").lower() == keyword for f in features)
     if kind == "domain":
-        uris = [f.get("uri", "") for _, f in _facet_slices(record)]
+        uris = [f.get("uri", "") for _, f in _facet_slices(record)] + _card_uris(record)
         return any(re.match(rf"https://(www\.)?{re.escape(keyword)}/", u) for u in uris)
     text = record["text"].lower()
     if kind == "phrase":
         return keyword in text
     return keyword in WORD.findall(text)
+
+
+def _card_uris(record: dict[str, Any]) -> list[str]:
+    embed = record.get("embed") or {}
+    return [embed["external"]["uri"]] if embed.get("$type") == "app.bsky.embed.external" else []
 
 
 def _matching(stream: Stream, kind: str, keyword: str) -> list[dict[str, Any]]:
@@ -297,6 +302,16 @@ def test_burst_keywords_appear_as_the_truth_says(stream: Stream) -> None:
         else:
             assert len(authors) == burst["authors"], burst["keyword"]
             assert len(inside) == len(posts) == burst["posts"], burst["keyword"]
+
+
+def test_a_link_burst_is_shared_in_text_with_a_card_and_as_a_card_alone(stream: Stream) -> None:
+    burst = next(b for b in stream.truth["bursts"] if b["kind"] == "domain")
+    posts = [p["commit"]["record"] for p in _matching(stream, "domain", burst["keyword"])]
+    in_text = [r for r in posts if burst["keyword"] in r["text"]]
+    card_alone = [r for r in posts if r not in in_text]
+    assert in_text and card_alone
+    assert all(_card_uris(r) for r in card_alone)
+    assert any(_card_uris(r) for r in in_text) and not all(_card_uris(r) for r in in_text)
 
 
 def test_common_word_stays_at_its_background_rate_outside_the_burst(stream: Stream) -> None:
