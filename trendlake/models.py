@@ -63,7 +63,7 @@ POSTS_SCHEMA: Final = _schema(
     ("reply_root", pa.string(), True, "URI of the thread root when the post is a reply"),
     ("reply_parent", pa.string(), True, "URI of the parent when the post is a reply"),
     ("embed_kind", pa.string(), True, "images, video, external, record or record_with_media"),
-    ("hashtags", _STR_LIST, True, "tags from the post's facets"),
+    ("hashtags", _STR_LIST, True, "tags from the post's facets and its outline tags (`tags`)"),
     ("mentions", _STR_LIST, True, "DIDs mentioned in the post's facets"),
     ("links", _STR_LIST, True, "URIs of the post's link facets and link card"),
     ("source", pa.string(), False, "jetstream or firehose"),

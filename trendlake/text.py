@@ -17,11 +17,11 @@ downstream count depends on them.
    user info; IP addresses and non-http(s) URIs give no domain. ``bsky.app`` is kept: it
    is a real domain. E-mail addresses are removed and give nothing.
 3. Mentions (``@someone``, ``@handle.bsky.social``) are removed; they are not keywords.
-4. Hashtags. The union of the facet tags and the in-text ``#tags`` (``#`` not preceded by a
-   word character, followed by word characters) gives ``"#" + normalize(tag)`` of kind
-   ``hashtag``. Hyphens inside an in-text tag belong to it, as in the tags Bluesky's
-   clients write (``#Spider-Man`` -> ``#spider-man``, the facet's tag). A tag made only
-   of digits (``#1``) is not a hashtag. An in-text ``#tag`` is removed from the word
+4. Hashtags. The union of the post's ``hashtags`` (its facet tags and outline tags) and the
+   in-text ``#tags`` (``#`` not preceded by a word character, followed by word characters)
+   gives ``"#" + normalize(tag)`` of kind ``hashtag``. Hyphens inside an in-text tag belong
+   to it, as in the tags Bluesky's clients write (``#Spider-Man`` -> ``#spider-man``, the
+   facet's tag). A tag made only of digits (``#1``) is not a hashtag. An in-text ``#tag`` is removed from the word
    stream: ``#Eclipse`` counts as ``#eclipse``, not as ``eclipse``.
 5. Words are maximal runs of Unicode letters and digits (combining marks included, so
    Devanagari or Arabic words stay whole), joined by single apostrophes or hyphens between

@@ -102,6 +102,16 @@ def test_a_link_card_is_a_link_even_with_no_url_in_the_text() -> None:
     ]
 
 
+def test_outline_tags_are_hashtags_too_up_to_the_lexicons_eight() -> None:
+    tags = ["Eclipse", "nasa", 7, None, "nasa"] + [f"t{i}" for i in range(10)]
+    event = _with_record(text="x", tags=tags, facets=POST["commit"]["record"]["facets"])  # type: ignore[index]
+    row = decode_event(event).row
+    assert row is not None
+    assert row["hashtags"] == ["Eclipse", "nasa", "t0", "t1", "t2"]  # the first 8 items only
+    row = decode_event(_with_record(text="x", tags="nasa")).row
+    assert row is not None and row["hashtags"] == []
+
+
 @pytest.mark.parametrize(
     "embed",
     [

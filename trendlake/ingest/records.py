@@ -19,6 +19,7 @@ _EMBED_KINDS = {
     "app.bsky.embed.record": "record",
     "app.bsky.embed.recordWithMedia": "record_with_media",
 }
+MAX_OUTLINE_TAGS = 8  # the post lexicon's limit on `tags`
 _EXTERNAL = "app.bsky.embed.external"
 _RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 _TAG = "app.bsky.richtext.facet#tag"
@@ -56,6 +57,11 @@ def post_row(
                 links.append(feature["uri"])
             elif kind == _MENTION and isinstance(feature.get("did"), str):
                 mentions.append(feature["did"])
+    outline = record.get("tags")
+    for tag in outline[:MAX_OUTLINE_TAGS] if isinstance(outline, list) else ():
+        # "Outline" tags: hashtags kept beside the text, which Bluesky's hashtag search finds.
+        if isinstance(tag, str) and tag not in hashtags:
+            hashtags.append(tag)
     reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
     embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
     card = card_link(embed)
