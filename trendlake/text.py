@@ -21,8 +21,9 @@ downstream count depends on them.
    in-text ``#tags`` (``#`` not preceded by a word character, followed by word characters)
    gives ``"#" + normalize(tag)`` of kind ``hashtag``. Hyphens inside an in-text tag belong
    to it, as in the tags Bluesky's clients write (``#Spider-Man`` -> ``#spider-man``, the
-   facet's tag). A tag made only of digits (``#1``) is not a hashtag. An in-text ``#tag`` is removed from the word
-   stream: ``#Eclipse`` counts as ``#eclipse``, not as ``eclipse``.
+   facet's tag). A tag made only of digits (``#1``) is not a hashtag. An in-text ``#tag``
+   is removed from the word stream: ``#Eclipse`` counts as ``#eclipse``, not as
+   ``eclipse``.
 5. Words are maximal runs of Unicode letters and digits (combining marks included, so
    Devanagari or Arabic words stay whole), joined by single apostrophes or hyphens between
    them; every other character separates words. A hyphenated compound is one word, not its
