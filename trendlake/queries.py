@@ -86,6 +86,8 @@ def run_sql(lake: Lake, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         result = connection.execute(query)
     except duckdb.Error as exc:
         raise InputError(f"SQL failed: {str(exc).splitlines()[0]}") from None
+    if result is None:  # DuckDB returns nothing for a query with no statement ("", "-- x")
+        raise InputError("SQL failed: the query holds no statement")
     if result.description is None:
         return [], []
     return [column[0] for column in result.description], result.fetchall()

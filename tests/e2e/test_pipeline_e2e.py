@@ -171,7 +171,10 @@ def test_late_posts_recompute_their_minute(small_stream: Path, tmp_path: Path) -
         (["ingest", "--source", "file", "--file", "/nonexistent.jsonl"], "no such file"),
         (["ingest", "--source", "file"], "needs --file"),
         (["trends", "--at", "yesterday"], "not an ISO 8601 time"),
+        (["ingest", "--source", "file", "--file", "/"], "/ is a directory"),
+        (["ingest", "--source", "file", "--format", "frames", "--file", "/"], "is a directory"),
         (["sql", "SELEC nonsense"], "SQL failed"),
+        (["sql", "  "], "the query holds no statement"),
         (["synth", "--out", "x.jsonl", "--hours", "-1"], "hours"),
         (["process", "--from", "2026-03-02T00:00:00Z"], "needs --until"),
         # Usage errors, which the command line parser raises before any command runs.

@@ -13,6 +13,7 @@ import typer
 
 from trendlake.cli.common import app, err, load_settings, progress_bar, time_option
 from trendlake.errors import InputError
+from trendlake.ingest.files import require_file
 from trendlake.ingest.metrics import IngestMetrics
 from trendlake.ingest.sinks import LakeSink, Sink
 from trendlake.lake import Lake
@@ -115,6 +116,7 @@ def ingest(
     if source is Source.file:
         if file is None:
             raise InputError("--source file needs --file PATH")
+        require_file(file)  # before any progress display or sink opens
         if format is FileFormat.frames:
             _ingest_frames(file, sink, max_events)
         else:

@@ -21,10 +21,17 @@ log = logging.getLogger(__name__)
 BadLine = Callable[[int, str], None]
 
 
-def open_binary(path: Path) -> BinaryIO:
-    """Open a recorded file for reading lines, decompressing by its suffix."""
+def require_file(path: Path) -> None:
+    """Refuse, in one line, a path that is not a readable file."""
+    if path.is_dir():
+        raise InputError(f"{path} is a directory: give the recorded file in it")
     if not path.is_file():
         raise InputError(f"no such file: {path}")
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a recorded file for reading lines, decompressing by its suffix."""
+    require_file(path)
     if path.suffix == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if path.suffix == ".zst":

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trendlake.errors import InputError
+from trendlake.ingest.files import require_file
 
 MAGIC = b"TRENDLAKE-FRAMES/1\n"
 _LENGTH = struct.Struct(">I")
@@ -75,8 +76,7 @@ def _whole_frames_end(handle: BinaryIO, path: Path) -> int:
 
 def read_frames(path: Path) -> Iterator[bytes]:
     """The frames of a capture, in order."""
-    if not path.is_file():
-        raise InputError(f"no such file: {path}")
+    require_file(path)
     with path.open("rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise InputError(f"{path} is not a trendlake frames capture (bad magic)")
