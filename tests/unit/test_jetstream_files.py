@@ -220,6 +220,15 @@ def test_files_plain_gz_zst_skip_bad_lines_with_their_numbers(tmp_path: Path, su
     assert bad == [2, 3]
 
 
+def test_a_byte_order_mark_and_windows_line_ends_cost_no_event(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(_lines()) + b"\r\n")
+    bad: list[int] = []
+    events = list(read_jetstream_file(path, on_bad_line=lambda n, _r: bad.append(n)))
+    assert [(e.kind, e.position) for e in events] == [("post", 1), ("post", 4)]
+    assert bad == [2, 3]
+
+
 def test_strict_stops_at_the_first_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"\n".join(_lines()))

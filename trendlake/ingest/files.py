@@ -55,6 +55,8 @@ def read_jetstream_file(
     with open_binary(path) as handle:
         try:
             for number, line in enumerate(handle, start=1):
+                if number == 1 and line.startswith(_UTF8_BOM):  # editors on Windows write one
+                    line = line[len(_UTF8_BOM) :]
                 if not line.strip():
                     continue
                 try:
@@ -70,6 +72,9 @@ def read_jetstream_file(
                 yield Decoded(event.kind, number, event.row)
         except (OSError, EOFError, zstandard.ZstdError) as exc:
             raise InputError(f"cannot read {path}: {exc}") from exc
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _reason(exc: Exception) -> str:
