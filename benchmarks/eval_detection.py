@@ -42,7 +42,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trendlake import synth
-from trendlake.alerts import drop_phrase_parts, surprise_thresholds, windows_scored
+from trendlake.alerts import drop_covered_parts, surprise_thresholds, windows_scored
 from trendlake.config import Settings
 from trendlake.evaluation import (
     Evaluation,
@@ -217,7 +217,7 @@ def signitrend_ewma(
             var = (1 - alpha) * (var + alpha * delta * delta)
     schema = {"minute": series.schema["minute"], "keyword": pl.String, "kind": pl.String}
     eligible = pl.DataFrame(firing, schema={**schema, "unique_authors": pl.Int64}, orient="row")
-    return with_cooldown(drop_phrase_parts(eligible))
+    return with_cooldown(drop_covered_parts(eligible))
 
 
 def run_scenario(

@@ -86,7 +86,7 @@ class KeywordState:
     rows: list[dict[str, object]] = field(default_factory=list)
 
 
-PHRASE_COVER = 0.6  # a phrase with >= 60% of a word's authors explains the word's surge
+PHRASE_COVER = 0.6  # a phrase (or compound) with >= 60% of a word's authors explains its surge
 DOMINANT_SHARE = 0.2
 
 
@@ -113,7 +113,7 @@ def windows_scored(scores: pl.DataFrame) -> pl.DataFrame:
 def eligible(
     scores: pl.DataFrame, rules: AlertRules, windows: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """The score rows that pass every alert threshold, minus words their phrase explains.
+    """The score rows that pass every alert threshold, minus words a phrase or compound explains.
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
@@ -153,24 +153,32 @@ def eligible(
     # A minute missing from `windows` scored nothing else: it needs the configured threshold.
     needed = needed.fill_null(rules.surprise_threshold)
     found = passing.filter(best >= needed).drop("voices", "recent_voices")
-    return drop_phrase_parts(found)
+    return drop_covered_parts(found)
 
 
-def drop_phrase_parts(rows: pl.DataFrame) -> pl.DataFrame:
-    """Drop a word whose surge is the surge of an eligible phrase containing it (same minute).
+def drop_covered_parts(rows: pl.DataFrame) -> pl.DataFrame:
+    """Drop a word whose surge is the surge of an eligible phrase or hyphenated compound
+    containing it (same minute, PHRASE_COVER of its authors).
 
-    "grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors; one
-    alert for the phrase says it all.
+    "grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors, as
+    "spider-man" makes "spider" trend; one alert for the phrase or compound says it all.
     """
-    phrases = (
-        rows.filter(pl.col("kind") == "phrase")
-        .select("minute", word=pl.col("keyword").str.split(" "), phrase_authors="unique_authors")
+    compound = (pl.col("kind") == "word") & pl.col("keyword").str.contains("-", literal=True)
+    wholes = (
+        rows.filter((pl.col("kind") == "phrase") | compound)
+        .select(
+            "minute",
+            word=pl.when(pl.col("kind") == "phrase")
+            .then(pl.col("keyword").str.split(" "))
+            .otherwise(pl.col("keyword").str.split("-")),
+            whole_authors="unique_authors",
+        )
         .explode("word")
     )
     covered = (
         rows.filter(pl.col("kind") == "word")
-        .join(phrases, left_on=["minute", "keyword"], right_on=["minute", "word"])
-        .filter(pl.col("phrase_authors") >= PHRASE_COVER * pl.col("unique_authors"))
+        .join(wholes, left_on=["minute", "keyword"], right_on=["minute", "word"])
+        .filter(pl.col("whole_authors") >= PHRASE_COVER * pl.col("unique_authors"))
         .select("minute", "keyword", "kind")
         .unique()
     )

@@ -26,9 +26,12 @@ downstream count depends on them.
    ``eclipse``.
 5. Words are maximal runs of Unicode letters and digits (combining marks included, so
    Devanagari or Arabic words stay whole), joined by single apostrophes or hyphens between
-   them; every other character separates words. A hyphenated compound is one word, not its
-   parts (``Spider-Man`` -> ``spider-man``, ``covid-19``, ``mar-a-lago``, ``k-pop``):
-   "man" or "19" alone say nothing, and a Spider-Man trend would lift them too.
+   them; every other character separates words. A hyphenated compound is a word
+   (``Spider-Man`` -> ``spider-man``, ``covid-19``, ``mar-a-lago``, ``k-pop``), and so is
+   each of its parts that these rules keep (``spider``, ``man``; ``covid``; ``mar``,
+   ``lago``; ``pop``), right after it: "anti-Trump protests" still speak of ``trump``. A
+   part is in no phrase (rule 7: the compound is), and an alert for a compound stands for
+   the same surge of its parts (`trendlake.alerts.drop_covered_parts`).
    Apostrophes inside a word: a trailing ``'s`` is dropped (``trump's`` -> ``trump``); a
    French/Italian elided article or pronoun is dropped (``l'homme`` -> ``homme``,
    ``dell'anno`` -> ``anno``); any other apostrophe is kept (``don't``, ``aujourd'hui``),
@@ -437,9 +440,18 @@ def _scan(
             prev = None
             continue
         words.append(kept)
+        if "-" in kept:
+            _append_parts(kept, stop, words)
         if prev is not None and prev != kept:
             phrases.append(f"{prev} {kept}")
         prev = kept if joins_next else None
+
+
+def _append_parts(compound: str, stop: frozenset[str], words: list[str]) -> None:
+    """Append the parts of a hyphenated compound that rule 5 keeps as words of their own."""
+    for part in compound.split("-"):
+        if (kept := _keep_word(part, stop)) is not None:
+            words.append(kept)
 
 
 def _is_joined_word(word: str) -> bool:
@@ -476,6 +488,8 @@ def _scan_chunk(
             kept = _keep_word(word, stop)
             if kept:
                 words.append(kept)
+                if "-" in kept:
+                    _append_parts(kept, stop, words)
                 if prev is not None and prev != kept:
                     phrases.append(f"{prev} {kept}")
             prev = kept

@@ -437,6 +437,17 @@ impl Post {
         span
     }
 
+    /// `_append_parts`: the kept parts of a hyphenated compound (nothing for other words).
+    fn push_parts(&mut self, kept: &str, stop: &StopSet) {
+        if kept.contains('-') {
+            for part in kept.split('-') {
+                if let Some(p) = keep_word(part, stop) {
+                    self.push_word(p, None);
+                }
+            }
+        }
+    }
+
     /// `words.append(kept)` and the phrase with the previous kept word; returns kept's span.
     fn add_word(&mut self, kept: &str, prev: Option<Span>, h: Option<u64>) -> Span {
         let span = self.push_word(kept, h);
@@ -645,6 +656,7 @@ impl Post {
                 None => prev = None,
                 Some(k) => {
                     let span = self.add_word(k, prev, hash);
+                    self.push_parts(k, stop);
                     prev = if joins_next { Some(span) } else { None };
                 }
             }
@@ -667,7 +679,11 @@ impl Post {
                 Tok::Word(s, e) => {
                     tmp.clear();
                     tmp.extend(&c[s..e]);
-                    prev = keep_word(&tmp, stop).map(|k| self.add_word(k, prev, None));
+                    prev = keep_word(&tmp, stop).map(|k| {
+                        let span = self.add_word(k, prev, None);
+                        self.push_parts(k, stop);
+                        span
+                    });
                     continue;
                 }
                 Tok::Nothing => {}

@@ -307,11 +307,16 @@ def test_numbers_are_not_keywords_but_alphanumerics_are() -> None:
     assert words("2024 1,000 3.14 ٢٠٢٤ covid19 ps5 zorblax") == ["covid19", "ps5", "zorblax"]
 
 
-def test_a_hyphenated_compound_is_one_word_not_its_parts() -> None:
+def test_a_hyphenated_compound_is_a_word_and_so_are_its_kept_parts() -> None:
     assert words("Spider-Man, covid-19 vaccine; Mar-a-Lago k-pop") == [
-        "spider-man", "covid-19", "vaccine", "mar-a-lago", "k-pop",
+        "spider-man", "spider", "man", "covid-19", "covid", "vaccine",
+        "mar-a-lago", "mar", "lago", "k-pop", "pop",
     ]  # fmt: skip
-    # A compound joins phrases as one word, and its possessive goes like a word's.
+    # "anti-Trump" still speaks of trump; a part already seen is not counted twice.
+    assert words("trump rally, anti-Trump protest") == [
+        "trump", "rally", "anti-trump", "anti", "protest",
+    ]  # fmt: skip
+    # The compound joins phrases as one word; its parts are in none. Its possessive goes.
     assert phrases("the new Spider-Man's trailer") == ["new spider-man", "spider-man trailer"]
 
 

@@ -540,6 +540,22 @@ def test_a_phrase_explains_its_words_surge() -> None:
     assert kept == ["grumpy noodle", "noodle"]
 
 
+def test_a_hyphenated_compound_explains_its_parts_surge_as_a_phrase_does() -> None:
+    rows = _frame(
+        [
+            _scored(5, 20, authors=20, keyword="spider-man"),
+            _scored(5, 20, authors=24, keyword="spider"),
+            _scored(5, 20, authors=50, keyword="man"),  # man trends beyond the compound
+            # A hashtag or a domain with a hyphen is no compound word: "comic" stays.
+            _scored(5, 20, authors=20, keyword="#web-comic") | {"kind": "hashtag"},
+            _scored(5, 20, authors=20, keyword="comic-strip.com") | {"kind": "domain"},
+            _scored(5, 20, authors=20, keyword="comic"),
+        ]
+    )
+    kept = eligible(rows, RULES).sort("keyword")["keyword"].to_list()
+    assert kept == ["#web-comic", "comic", "comic-strip.com", "man", "spider-man"]
+
+
 def test_a_window_uses_the_snapshot_of_the_last_boundary_before_it_starts() -> None:
     # Windows ending at 98 and 99 start at 89 and 90: snapshots as of 80 and 90.
     assert snapshots_needed([T0 + 98 * M, T0 + 99 * M, T0 + 100 * M], 10) == [
