@@ -99,6 +99,60 @@ def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
     assert result.missed == [], result.summary()
 
 
+# Nothing but the injected keyword may trend: stopwords, emoji and numbers around it.
+AROUND = ["the {} !!", "{} 🕷️", "and {} , 2", "{}", "it is {} ?", "🔥 {} 🔥"]
+
+
+def _hand_made_post(author: int, at_us: int, n: int, record: dict[str, object]) -> bytes:
+    event = {
+        "did": f"did:plc:handmade{author:04d}",
+        "time_us": at_us,
+        "kind": "commit",
+        "commit": {"operation": "create", "collection": "app.bsky.feed.post",
+                   "rkey": f"3handmade{n:05d}", "record": {"createdAt": "2020-01-01T00:00:00Z",
+                                                           "langs": ["en"], **record}},
+    }  # fmt: skip
+    return json.dumps(event).encode()
+
+
+def test_a_stream_with_bursts_injected_by_hand_in_real_post_shapes(tmp_path: Path) -> None:
+    """Posts as Bluesky clients write them, appended out of time order to a synth stream:
+    a compound word in varied sentences, a link shared as a card alone (no URL in the text)
+    and a hashtag carried only in the post's outline tags. Each alerts within minutes as
+    what was injected, and the compound's parts do not alert beside it."""
+    stream, lake_dir = tmp_path / "stream.jsonl", tmp_path / "lake"
+    cli("synth", "--out", str(stream), "--hours", "2", "--seed", "9", "--posts-per-minute", "120",
+        lake_dir=lake_dir)  # fmt: skip
+    start = parse_iso(load_truth(Path(f"{stream}.truth.json"))["start"])
+    onset = start + timedelta(minutes=100)
+    shapes = [
+        lambda i: {"text": AROUND[i % 6].format("Spider-Man")},
+        lambda i: {"text": AROUND[i % 6].format(""), "embed": {
+            "$type": "app.bsky.embed.external",
+            "external": {"uri": f"https://www.paper-x.com/story/{i}", "title": "A story"}}},
+        lambda i: {"text": AROUND[i % 6].format("🌧️"), "tags": ["QuietStorm"]},
+    ]  # fmt: skip
+    lines, n = [], 0
+    for shape, make in enumerate(shapes):
+        for i in range(24):  # 24 authors over 4 minutes, each once
+            at = onset + timedelta(minutes=i // 6, seconds=7 * (i % 6) + shape)
+            lines.append(_hand_made_post(1000 * shape + i, int(at.timestamp() * 1e6), n, make(i)))
+            n += 1
+    with stream.open("ab") as handle:  # appended: the file is no longer in time order
+        handle.write(b"\n".join(lines) + b"\n")
+    cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
+    cli("process", "--all", lake_dir=lake_dir)
+    new = {
+        (a["keyword"], a["kind"]): parse_iso(str(a["window_end"]))
+        for a in _alerts(lake_dir)
+        if a["status"] == "new"
+    }
+    for key in [("spider-man", "word"), ("paper-x.com", "domain"), ("#quietstorm", "hashtag")]:
+        assert key in new, sorted(new)
+        assert new[key] - onset <= timedelta(minutes=3), key
+    assert ("spider", "word") not in new and ("man", "word") not in new
+
+
 def test_trends_lists_a_ranking_as_json(processed: Path) -> None:
     alerts = _alerts(processed)
     peak = max(alerts, key=lambda a: float(a["score"]))  # type: ignore[arg-type]
