@@ -19,6 +19,7 @@ import polars as pl
 
 from trendlake.errors import InputError
 from trendlake.surprise import surprise
+from trendlake.text import KINDS, keyword_of
 from trendlake.timeutil import MINUTE, parse_iso
 
 Announcement = tuple[str, str, datetime]  # keyword, kind, when it was known (window end)
@@ -103,11 +104,102 @@ class Evaluation:
         )
 
 
+def scorecard(result: Evaluation) -> dict[str, Any]:
+    """An evaluation's figures by name, as `trendlake evaluate` prints them."""
+
+    def minutes(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 60, 2)
+
+    return {
+        "bursts": result.bursts,
+        "alerted": len(result.detected),
+        "missed": result.missed,
+        "recall": round(result.recall, 4),
+        "qualifying_bursts": result.qualifying,
+        "recalled_within_3min": result.recalled_in_time,
+        "recall_at_3min": round(result.recall_in_time, 4),
+        "reachable_bursts": result.reachable,
+        "recall_at_3min_reachable": round(result.recall_reachable, 4),
+        "median_latency_min": minutes(result.median_latency_s),
+        "p95_latency_min": minutes(result.p95_latency_s),
+        "announcements": result.announcements,
+        "precision": round(result.precision, 4),
+        "hours": round(result.hours, 3),
+        "false_alerts_per_hour": round(result.false_per_hour, 3),
+        "other_keywords_alerted": result.false_alerts,
+        "decoys": result.decoys,
+        "decoys_alerted": result.decoys_alerted,
+        "f1": round(result.f1, 4),
+    }
+
+
 def load_truth(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read truth file {path}: {exc}") from None
+
+
+def checked_truth(raw: object, source: str) -> dict[str, Any]:
+    """A ground truth written by hand (or by `synth`), checked, keywords as trendlake counts them.
+
+    Needed: ``bursts``, each with ``keyword``, ``kind`` (word, phrase, hashtag, domain),
+    ``onset`` and ``end`` (ISO 8601). Optional: a burst's ``authors`` (its distinct authors;
+    `trendlake evaluate` counts them from the lake when absent) and ``shape``; ``decoys``
+    (``keyword``, ``kind``: what must not alert); the stream's ``start`` and ``end``. Keywords
+    are normalized per kind (`text.keyword_of`), so ``Spider-Man`` or ``#QuietStorm`` match.
+    Anything else is refused in one line naming the item.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("bursts"), list):
+        raise InputError(f"{source}: a truth file is a JSON object with a list of 'bursts'")
+    decoys = raw.get("decoys") or []
+    if not isinstance(decoys, list):
+        raise InputError(f"{source}: 'decoys' must be a list")
+    truth = dict(raw)
+    truth["bursts"] = [
+        _checked_item(burst, f"{source}: burst {i}", burst=True)
+        for i, burst in enumerate(raw["bursts"], start=1)
+    ]
+    # synth's truth lists decoys without a keyword (the daily rhythm): nothing can match them.
+    truth["decoys"] = [
+        _checked_item(decoy, f"{source}: decoy {i}", burst=False)
+        for i, decoy in enumerate(decoys, start=1)
+        if not (isinstance(decoy, dict) and decoy.get("keyword") is None)
+    ]
+    for name in ("start", "end"):
+        if name in raw:
+            _time(raw[name], f"{source}: '{name}'")
+    return truth
+
+
+def _checked_item(item: object, where: str, *, burst: bool) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise InputError(f"{where} is not a JSON object")
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise InputError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    term = item.get("keyword")
+    keyword = keyword_of(term, kind) if isinstance(term, str) else None
+    if keyword is None:
+        raise InputError(f"{where}: {term!r} is no {kind} keyword")
+    checked = {**item, "keyword": keyword}
+    if burst:
+        onset = _time(item.get("onset"), f"{where}: 'onset'")
+        if _time(item.get("end"), f"{where}: 'end'") <= onset:
+            raise InputError(f"{where}: 'end' must come after 'onset'")
+        authors = item.get("authors")
+        if authors is not None and (not isinstance(authors, int) or authors < 0):
+            raise InputError(f"{where}: 'authors' must be a whole number")
+    return checked
+
+
+def _time(value: object, where: str) -> datetime:
+    if not isinstance(value, str):
+        raise InputError(f"{where} must be an ISO 8601 time")
+    try:
+        return parse_iso(value)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def announced(alerts: Iterable[Mapping[str, Any]]) -> list[Announcement]:

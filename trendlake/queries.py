@@ -1,4 +1,5 @@
-"""Read-side queries over the lake: trends of a minute, alerts, and DuckDB SQL over every table."""
+"""Read-side queries over the lake: trends of a minute, alerts, alerts against a ground truth,
+and DuckDB SQL over every table."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import duckdb
 import polars as pl
 
 from trendlake.errors import InputError
+from trendlake.evaluation import Evaluation, announced, evaluate, reachable_bursts
 from trendlake.lake import Lake
-from trendlake.models import ALERTS, TABLES, TREND_SCORES
-from trendlake.timeutil import MINUTE, floor_minute
+from trendlake.models import ALERTS, KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
+from trendlake.timeutil import MINUTE, floor_minute, iso, parse_iso
 
 ALERT_FIELDS = [
     "alert_id", "keyword", "kind", "window_start", "window_end", "count", "unique_authors",
@@ -64,6 +66,39 @@ def alerts_since(lake: Lake, since: datetime | None) -> list[dict[str, Any]]:
         frame = frame.filter(pl.col("window_end") > since)
     frame = frame.sort(["minute", "score"], descending=[False, True])
     return frame.select(ALERT_FIELDS).to_dicts()
+
+
+def evaluate_alerts(lake: Lake, truth: dict[str, Any], min_authors: int) -> Evaluation:
+    """The lake's alerts scored against a ground truth (`evaluation.checked_truth`).
+
+    What the truth leaves out comes from the lake: the stream's start and end from the posts'
+    event times, a burst's distinct authors from its keyword's counts between onset and end.
+    """
+    bounds = lake.time_bounds(POSTS)
+    if bounds is None:
+        raise InputError("the lake has no posts: ingest the stream, then run trendlake process")
+    truth = {"start": iso(bounds[0]), "end": iso(bounds[1]), **truth}
+    bursts = truth["bursts"]
+    keywords = sorted({b["keyword"] for b in bursts})
+    counts = lake.read(
+        KEYWORD_COUNTS,
+        min((parse_iso(b["onset"]) for b in bursts), default=None),
+        max((parse_iso(b["end"]) for b in bursts), default=None),
+        columns=["minute", "keyword", "kind", "author_keys"],
+        where=pl.col("keyword").is_in(keywords),
+    )
+    for burst in bursts:
+        if burst.get("authors") is None:
+            inside = counts.filter(
+                (pl.col("keyword") == burst["keyword"])
+                & (pl.col("kind") == burst["kind"])
+                & pl.col("minute").is_between(
+                    parse_iso(burst["onset"]), parse_iso(burst["end"]), closed="left"
+                )
+            )
+            burst["authors"] = inside["author_keys"].explode().drop_nulls().n_unique()
+    alerts = alerts_since(lake, None)
+    return evaluate(truth, announced(alerts), reachable_bursts(truth, counts, min_authors))
 
 
 def connect(lake: Lake) -> duckdb.DuckDBPyConnection:

@@ -89,6 +89,7 @@ __all__ = [
     "KIND_WORD",
     "domain_of",
     "extract_keywords",
+    "keyword_of",
     "normalize",
     "stopwords_for",
 ]
@@ -266,6 +267,20 @@ def domain_of(url: str) -> str | None:
     """
     match = _URL_HOST_RE.match(url)
     return _clean_host(match.group(1)) if match else None
+
+
+def keyword_of(term: str, kind: str) -> str | None:
+    """The keyword trendlake counts for `term` taken as `kind`, None when it counts none.
+
+    For matching keywords written by people (a ground-truth file): ``Spider-Man`` as a word
+    is ``spider-man``, ``#QuietStorm`` or ``QuietStorm`` as a hashtag ``#quietstorm``,
+    ``https://www.Paper.com/x`` or ``www.paper.com`` as a domain ``paper.com``.
+    """
+    if kind == KIND_HASHTAG:
+        return _hashtag_of(term)
+    if kind == KIND_DOMAIN:
+        return domain_of(term if "://" in term else f"https://{term.strip()}")
+    return " ".join(normalize(term).replace("’", "'").split()) or None
 
 
 def stopwords_for(langs: Sequence[str]) -> frozenset[str]:

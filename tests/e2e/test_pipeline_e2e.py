@@ -151,6 +151,25 @@ def test_a_stream_with_bursts_injected_by_hand_in_real_post_shapes(tmp_path: Pat
         assert key in new, sorted(new)
         assert new[key] - onset <= timedelta(minutes=3), key
     assert ("spider", "word") not in new and ("man", "word") not in new
+    # The same, as a user scores it: a truth written by hand, keywords as people write them,
+    # no author counts (the lake has them), and a decoy that did not alert.
+    window = {"onset": iso(onset), "end": iso(onset + timedelta(minutes=4))}
+    truth = tmp_path / "injected.truth.json"
+    truth.write_text(json.dumps({
+        "bursts": [{"keyword": "Spider-Man", "kind": "word", **window},
+                   {"keyword": "www.paper-x.com", "kind": "domain", **window},
+                   {"keyword": "#QuietStorm", "kind": "hashtag", **window}],
+        "decoys": [{"keyword": "Spider", "kind": "word"}],
+    }))  # fmt: skip
+    card = json.loads(cli("evaluate", "--truth", str(truth), "--format", "json",
+                          lake_dir=lake_dir).stdout)  # fmt: skip
+    assert card["alerted"] == card["qualifying_bursts"] == card["recalled_within_3min"] == 3
+    assert card["missed"] == [] and card["decoys_alerted"] == [] and card["decoys"] == 1
+    assert set(card["other_keywords_alerted"]) == {k for k, _ in new} - {
+        "spider-man",
+        "paper-x.com",
+        "#quietstorm",
+    }  # synth's own bursts, which this truth does not name
 
 
 def test_trends_lists_a_ranking_as_json(processed: Path) -> None:
@@ -228,6 +247,7 @@ def test_late_posts_recompute_their_minute(small_stream: Path, tmp_path: Path) -
         (["ingest", "--source", "file", "--file", "/"], "/ is a directory"),
         (["ingest", "--source", "file", "--format", "frames", "--file", "/"], "is a directory"),
         (["sql", "SELEC nonsense"], "SQL failed"),
+        (["evaluate", "--truth", "/nonexistent.json"], "cannot read truth file"),
         (["sql", "  "], "the query holds no statement"),
         (["synth", "--out", "x.jsonl", "--hours", "-1"], "hours"),
         (["process", "--from", "2026-03-02T00:00:00Z"], "needs --until"),

@@ -8,7 +8,15 @@ import polars as pl
 import pytest
 
 from tests.conftest import T0
-from trendlake.evaluation import announced, evaluate, onset_oracle, reachable_bursts
+from trendlake.errors import InputError
+from trendlake.evaluation import (
+    announced,
+    checked_truth,
+    evaluate,
+    onset_oracle,
+    reachable_bursts,
+    scorecard,
+)
 from trendlake.windows import author_key
 
 M = timedelta(minutes=1)
@@ -142,3 +150,52 @@ def test_the_onset_oracle_flags_what_is_surprising_within_three_minutes_of_onset
     # The busy word's 6 authors are measured against its own rate of 1 a minute.
     assert ("busy", "word") not in onset_oracle(truth, counts, 3.2, history_minutes=180)
     assert ("busy", "word") in onset_oracle(truth, counts, 3.1, history_minutes=180)
+
+
+def test_a_truth_written_by_hand_is_checked_and_its_keywords_normalized() -> None:
+    written = {
+        "bursts": [
+            _burst("Spider-Man", "word", "01:00:00Z", "01:20:00Z", 30),
+            _burst("#QuietStorm", "hashtag", "01:00:00Z", "01:20:00Z", 20),
+            _burst("https://WWW.Paper.com/a", "domain", "01:00:00Z", "01:20:00Z", 20),
+            {"keyword": "New  York", "kind": "phrase", "onset": "2026-03-02T01:00Z",
+             "end": "2026-03-02T01:20Z"},  # no author count: the lake has it
+        ],
+        "decoys": [{"keyword": "QuietStorm", "kind": "hashtag"}, TRUTH["decoys"][1]],
+    }  # fmt: skip
+    truth = checked_truth(written, "mine.json")
+    assert [b["keyword"] for b in truth["bursts"]] == [
+        "spider-man", "#quietstorm", "paper.com", "new york",
+    ]  # fmt: skip
+    assert truth["decoys"] == [{"keyword": "#quietstorm", "kind": "hashtag"}]
+    assert written["bursts"][0]["keyword"] == "Spider-Man"  # the input is left as it was
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ([], "a JSON object with a list of 'bursts'"),
+        ({"bursts": [{"keyword": "x", "kind": "verb"}]}, "burst 1: kind must be one of"),
+        ({"bursts": [_burst("", "word", "01:00Z", "01:10Z", 3)]}, "'' is no word keyword"),
+        ({"bursts": [_burst("x", "word", "soon", "01:10Z", 3)]}, "burst 1: 'onset': not an ISO"),
+        ({"bursts": [_burst("x", "word", "01:10Z", "01:00Z", 3)]}, "'end' must come after"),
+        ({"bursts": [_burst("x", "word", "01:00Z", "01:10Z", -1)]}, "'authors' must be a whole"),
+        ({"bursts": [], "decoys": {"keyword": "x"}}, "'decoys' must be a list"),
+        ({"bursts": [], "decoys": [{"keyword": "x", "kind": None}]}, "decoy 1: kind must be"),
+        ({"bursts": [], "start": 5}, "'start' must be an ISO 8601 time"),
+    ],
+)
+def test_a_bad_truth_is_refused_naming_the_item(raw: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        checked_truth(raw, "mine.json")
+
+
+def test_the_scorecard_names_every_figure_of_an_evaluation() -> None:
+    t = T0.replace(hour=1)
+    result = evaluate(TRUTH, [("zorblax", "word", t + 2 * M), ("other", "word", t)])
+    card = scorecard(result)
+    assert card["bursts"] == 3 and card["alerted"] == 1
+    assert card["missed"] == ["#slow", "missed"]
+    assert card["recalled_within_3min"] == 1 and card["qualifying_bursts"] == 3
+    assert card["median_latency_min"] == 2.0 and card["precision"] == 0.5
+    assert card["other_keywords_alerted"] == ["other"] and card["false_alerts_per_hour"] == 0.5

@@ -1,15 +1,17 @@
-"""Commands that read the lake: trends, alerts, sql."""
+"""Commands that read the lake: trends, alerts, evaluate, sql."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trendlake import queries
+from trendlake import evaluation, queries
 from trendlake.cli.common import (
     Listing,
     SqlFormat,
@@ -52,6 +54,27 @@ def trends(
         else "No trends computed yet"
     )
     emit(rows, columns, format, title)
+
+
+@app.command()
+def evaluate(
+    truth: Annotated[
+        Path,
+        typer.Option(help="ground truth JSON: synth's FILE.truth.json, or your own (README)"),
+    ],
+    format: Annotated[Listing, typer.Option("--format")] = Listing.table,
+) -> None:
+    """Score the lake's alerts against a stream's ground truth: recall, latency, precision."""
+    settings = load_settings()
+    checked = evaluation.checked_truth(evaluation.load_truth(truth), truth.name)
+    result = queries.evaluate_alerts(Lake.from_settings(settings), checked, settings.min_authors)
+    card = evaluation.scorecard(result)
+    if format is Listing.json:
+        sys.stdout.write(json.dumps(card, ensure_ascii=False) + "\n")
+        return
+    rows = [{"measure": name, "value": cell(value)} for name, value in card.items()]
+    emit(rows, ["measure", "value"], format, f"Against {truth.name}")
+    out.print(result.summary())
 
 
 @app.command()
