@@ -77,8 +77,8 @@ def evaluate_alerts(lake: Lake, truth: dict[str, Any], min_authors: int) -> Eval
     bounds = lake.time_bounds(POSTS)
     if bounds is None:
         raise InputError("the lake has no posts: ingest the stream, then run trendlake process")
-    truth = {"start": iso(bounds[0]), "end": iso(bounds[1]), **truth}
-    bursts = truth["bursts"]
+    bursts = [dict(burst) for burst in truth["bursts"]]  # authors filled in below
+    truth = {"start": iso(bounds[0]), "end": iso(bounds[1]), **truth, "bursts": bursts}
     keywords = sorted({b["keyword"] for b in bursts})
     counts = lake.read(
         KEYWORD_COUNTS,
