@@ -33,6 +33,7 @@ from trendlake.scoring import (
     advance_snapshot,
     baseline_snapshots,
     expectation,
+    fresh_minutes,
     history_shares,
     score_windows,
     snapshots_needed,
@@ -187,12 +188,15 @@ def compute_scores(
             chunk.end,
             ["minute", "authors"],
         )
+        fresh = _fresh_shares(lake, chunk, volume, bounds, settings)
         expected = expectation(
             bounds,
             baselines,
             volume,
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
+            fresh=fresh,
+            short_of=settings.min_history_minutes,
         )
         bound_z = zscore(pl.col("author_bound").cast(pl.Float64), settings.noise_floor)
         passing = expected.filter(bound_z > 0).select("minute", "keyword", "kind")
@@ -204,12 +208,35 @@ def compute_scores(
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
             noise_floor=settings.noise_floor,
+            fresh=fresh,
+            short_of=settings.min_history_minutes,
         ).filter(pl.col("unique_authors") >= screen)
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height
         if progress:
             progress(chunk.minutes)
     return StepResult(rows, span.minutes)
+
+
+def _fresh_shares(
+    lake: Lake, chunk: MinuteRange, volume: pl.DataFrame, bounds: pl.DataFrame, settings: Settings
+) -> pl.DataFrame | None:
+    """The shares exact histories need (see `scoring.expectation`), of the keywords in
+    `bounds`; None when every window of the chunk keeps its boundary's history, as every
+    one does once a stream has run `min_history_minutes` past its first boundary."""
+    span = fresh_minutes(
+        _each_minute(chunk.start, chunk.end),
+        volume,
+        settings.window_minutes,
+        settings.baseline_minutes,
+        settings.min_history_minutes,
+    )
+    if span is None:
+        return None
+    shares = _history_shares(lake, *span)
+    return shares.join(
+        bounds.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi"
+    )
 
 
 def _each_minute(start: datetime, end: datetime) -> list[datetime]:

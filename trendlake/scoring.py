@@ -32,8 +32,9 @@ identical rows.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -41,6 +42,7 @@ _KEY = ["keyword", "kind"]
 SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
 BASELINE_STEP = timedelta(minutes=10)  # snapshot spacing; baseline_minutes is a multiple
 _STEP_EVERY = "10m"  # BASELINE_STEP as a Polars truncation interval
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what Polars truncates to BASELINE_STEP from
 SNAPSHOT_SCHEMA = {
     "as_of": pl.Datetime("us", "UTC"),
     "keyword": pl.String,
@@ -157,11 +159,21 @@ def expectation(
     *,
     window_minutes: int,
     baseline_minutes: int,
+    fresh: pl.DataFrame | None = None,
+    short_of: int = 0,
 ) -> pl.DataFrame:
     """Add baseline (E), baseline_std (S) and history_minutes to window rows (minute, key).
 
     `baselines` are snapshots (see `baseline_snapshots`) for every as_of the rows use;
     `volume` the minute_stats rows (minute, authors) from the earliest history minute on.
+
+    A window's history is the `baseline_minutes` before its snapshot's boundary (as_of).
+    In a young stream that history can be shorter than `short_of` minutes (the history an
+    alert needs) while the minutes up to the window's start would make it long enough: the
+    stream's first alerts would wait up to 9 minutes for the next boundary. Such a window
+    takes the `baseline_minutes` before its start instead, when no minute with posts leaves
+    the history between the two (a young stream, or one back from a pause, has none): the
+    snapshot plus `fresh`, the `history_shares` of the minutes `fresh_minutes` names.
     """
     volume = volume.select("minute", active=pl.col("authors").cast(pl.Int64)).sort("minute")
     vol_prefix = volume.with_columns(
@@ -169,34 +181,100 @@ def expectation(
         v_p=pl.col("active").cum_sum(),
         v_q=(pl.col("active") ** 2).cum_sum(),
     )
-    one = pl.duration(minutes=1)
+    one, span = pl.duration(minutes=1), pl.duration(minutes=baseline_minutes)
     rows = rows.with_columns(as_of=baseline_as_of(pl.col("minute"), window_minutes))
     rows = rows.with_columns(
         _t=pl.col("minute"),
-        _w=pl.col("minute") - pl.duration(minutes=window_minutes),
+        _w=pl.col("minute") - pl.duration(minutes=window_minutes),  # the minute before the window
         _hi=pl.col("as_of") - one,
-        _lo=pl.col("as_of") - pl.duration(minutes=baseline_minutes) - one,
+        _lo=pl.col("as_of") - span - one,
     )
     rows = _prefix_at(rows, "_t", vol_prefix, None, {"v_p": "p_t", "v_q": "q_t"})
     rows = _prefix_at(rows, "_w", vol_prefix, None, {"v_p": "p_w", "v_q": "q_w"})
     rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi"})
     rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
     rows = rows.join(baselines, on=["as_of", *_KEY], how="left").with_columns(
-        pl.col("share_sum", "share_sq_sum").fill_null(0)
+        pl.col("share_sum", "share_sq_sum").fill_null(0),
+        _n=pl.col("n_hi") - pl.col("n_lo"),
     )
-    n = (pl.col("n_hi") - pl.col("n_lo")).cast(pl.Float64)
+    if fresh is not None:  # only a chunk with exact histories pays for this
+        rows = _exact_histories(rows, vol_prefix, fresh, span, short_of)
+    n = pl.col("_n")
     mean = pl.when(n > 0).then(pl.col("share_sum") / SHARE_UNIT / n).otherwise(0.0)
     second = pl.when(n > 0).then(pl.col("share_sq_sum") / SHARE_UNIT / n).otherwise(0.0)
     window_active = (pl.col("p_t") - pl.col("p_w")).cast(pl.Float64)
     window_sq = (pl.col("q_t") - pl.col("q_w")).cast(pl.Float64)
     return rows.with_columns(
-        history_minutes=(pl.col("n_hi") - pl.col("n_lo")).cast(pl.Int64),
+        history_minutes=n.cast(pl.Int64),
         baseline=mean * window_active,
         baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
     ).drop(
-        "as_of", "_t", "_w", "_hi", "_lo", "p_t", "q_t", "p_w", "q_w", "n_hi", "n_lo",
+        "as_of", "_t", "_w", "_hi", "_lo", "_n", "p_t", "q_t", "p_w", "q_w", "n_hi", "n_lo",
         "share_sum", "share_sq_sum",
     )  # fmt: skip
+
+
+def _exact_histories(
+    rows: pl.DataFrame, vol_prefix: pl.DataFrame, fresh: pl.DataFrame, span: pl.Expr, short_of: int
+) -> pl.DataFrame:
+    """`expectation`'s exact histories: for each row that gets one, its history's minutes
+    (`_n`) and share sums over the `baseline_minutes` before the window's start."""
+    rows = rows.with_columns(_wb=pl.col("_w") - span)
+    rows = _prefix_at(rows, "_w", vol_prefix, None, {"v_n": "n_w"})
+    rows = _prefix_at(rows, "_wb", vol_prefix, None, {"v_n": "n_wb"})
+    exact = (
+        (pl.col("_hi") < pl.col("_w"))  # the window starts after its boundary
+        & (pl.col("_n") < short_of)
+        & (pl.col("n_wb") == pl.col("n_lo"))  # no minute with posts leaves the history
+    )
+    by_key = fresh.sort("minute").with_columns(
+        f1=pl.col("s1").cum_sum().over(_KEY), f2=pl.col("s2").cum_sum().over(_KEY)
+    )
+    rows = _prefix_at(rows, "_w", by_key, _KEY, {"f1": "f1_w", "f2": "f2_w"})
+    rows = _prefix_at(rows, "_hi", by_key, _KEY, {"f1": "f1_hi", "f2": "f2_hi"})
+    return rows.with_columns(
+        share_sum=pl.col("share_sum")
+        + pl.when(exact).then(pl.col("f1_w") - pl.col("f1_hi")).otherwise(0),
+        share_sq_sum=pl.col("share_sq_sum")
+        + pl.when(exact).then(pl.col("f2_w") - pl.col("f2_hi")).otherwise(0),
+        _n=pl.when(exact).then(pl.col("n_w") - pl.col("n_wb")).otherwise(pl.col("_n")),
+    ).drop("_wb", "n_w", "n_wb", "f1_w", "f2_w", "f1_hi", "f2_hi")
+
+
+def fresh_minutes(
+    minutes: Sequence[datetime],
+    volume: pl.DataFrame,
+    window_minutes: int,
+    baseline_minutes: int,
+    short_of: int,
+) -> tuple[datetime, datetime] | None:
+    """[start, end) of the minutes whose shares `expectation` needs for the exact histories
+    of windows ending at `minutes`, or None when every window keeps its boundary's history.
+
+    `volume` as for `expectation`. A window's history is exact (see there) when its start
+    is past its boundary, the boundary's history has fewer than `short_of` minutes with
+    posts, and none lies in [boundary - baseline, start - baseline); it then needs the
+    minutes [boundary, start).
+    """
+    active = sorted(volume.filter(pl.col("authors") > 0)["minute"].to_list())
+    span, step = timedelta(minutes=baseline_minutes), timedelta(minutes=window_minutes - 1)
+    starts, ends = [], []
+    for minute in minutes:
+        start = minute - step
+        boundary = start - (start - _EPOCH) % BASELINE_STEP
+        if (
+            boundary < start
+            and _count_between(active, boundary - span, boundary) < short_of
+            and not _count_between(active, boundary - span, start - span)
+        ):
+            starts.append(boundary)
+            ends.append(start)
+    return (min(starts), max(ends)) if starts else None
+
+
+def _count_between(ordered: list[datetime], low: datetime, high: datetime) -> int:
+    """How many values of the ascending `ordered` lie in [low, high)."""
+    return bisect.bisect_left(ordered, high) - bisect.bisect_left(ordered, low)
 
 
 def voices(authors: pl.Expr, threads: pl.Expr) -> pl.Expr:
@@ -219,9 +297,12 @@ def score_windows(
     window_minutes: int,
     baseline_minutes: int,
     noise_floor: float,
+    fresh: pl.DataFrame | None = None,
+    short_of: int = 0,
 ) -> pl.DataFrame:
     """Add baseline, baseline_std, history_minutes, zscore, velocity and score to `windows`
     (the rows `exact_windows` gives: velocity is unique_authors - previous_authors).
+    `baselines`, `volume`, `fresh` and `short_of` as for `expectation`.
     """
     rows = expectation(
         windows,
@@ -229,6 +310,8 @@ def score_windows(
         volume,
         window_minutes=window_minutes,
         baseline_minutes=baseline_minutes,
+        fresh=fresh,
+        short_of=short_of,
     )
     x = pl.col("unique_authors").cast(pl.Float64)
     v = voices(pl.col("unique_authors"), pl.col("unique_threads")).cast(pl.Float64)

@@ -64,6 +64,30 @@ def test_live_minutes_and_a_backfill_write_identical_scores(
     assert snapshots.len() >= LIVE_MINUTES // 10  # one new snapshot every 10 minutes
 
 
+def test_a_young_streams_exact_histories_are_the_same_live_and_in_a_backfill(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    live, settings, span = _landed(small_stream, tmp_path / "live")
+    backfill, _, _ = _landed(small_stream, tmp_path / "backfill")
+    young = 30  # the boundary histories stay short of min_history_minutes (20) this long
+    for i in range(young):
+        run_all(live, MinuteRange(span.start + i * M, span.start + (i + 1) * M), settings)
+    run_all(backfill, MinuteRange(span.start, span.start + young * M), settings)
+    live_rows, backfill_rows = _scores(live, span.start), _scores(backfill, span.start)
+    assert live_rows.height > 100
+    assert live_rows.equals(backfill_rows)
+    # Windows took histories up to their start, not to their boundary: without the exact
+    # histories (no history is short of 0 minutes) they are shorter.
+    boundary_only, _, _ = _landed(small_stream, tmp_path / "boundary_only")
+    plain = Settings(**{**settings.model_dump(), "min_history_minutes": 0})
+    run_all(boundary_only, MinuteRange(span.start, span.start + young * M), plain)
+    longer = live_rows.join(
+        _scores(boundary_only, span.start), on=["minute", "keyword", "kind"], suffix="_plain"
+    ).filter(pl.col("history_minutes") > pl.col("history_minutes_plain"))
+    assert longer.height > 0
+    assert (longer["history_minutes"] - longer["history_minutes_plain"]).max() <= 9
+
+
 def test_a_busy_stream_is_computed_in_fewer_minutes_a_step_with_the_same_rows(
     small_stream: Path, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ from trendlake.scoring import (
     SHARE_UNIT,
     advance_snapshot,
     baseline_snapshots,
+    fresh_minutes,
     history_shares,
     score_windows,
     snapshots_needed,
@@ -325,6 +326,62 @@ def _score(
     return score_windows(
         frame, baselines, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0
     )
+
+
+def _score_exact(
+    windows: list[dict[str, object]], history: pl.DataFrame, volume: pl.DataFrame
+) -> pl.DataFrame:
+    """`_score` as the scores step runs it: with the fresh shares exact histories need."""
+    frame = pl.DataFrame(
+        windows,
+        schema_overrides={
+            k: pl.Datetime("us", "UTC") for k in ("minute", "window_start", "window_end")
+        },
+    )
+    shares = history_shares(history, volume)
+    baselines = baseline_snapshots(shares, snapshots_needed(frame["minute"], 10), 60)
+    span = fresh_minutes(frame["minute"].to_list(), volume, 10, 60, 10)
+    fresh = None
+    if span is not None:
+        fresh = shares.filter(pl.col("minute").is_between(*span, closed="left"))
+    return score_windows(
+        frame, baselines, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0,
+        fresh=fresh, short_of=10,
+    )  # fmt: skip
+
+
+def test_a_young_streams_history_is_every_minute_before_the_window_not_the_boundary() -> None:
+    # Posts from minute 0. The window ending at 18 starts at 9; its boundary, 0, has no
+    # history, short of the 10 minutes an alert needs: the window takes minutes 0-8.
+    history = _history("zorblax", [0] * 4 + [3] * 5 + [9] * 10, 0)  # 3 a minute in 4-8
+    volume = _volume(range(0, 19), 100)
+    assert fresh_minutes([T0 + 18 * M], volume, 10, 60, 10) == (T0, T0 + 9 * M)
+    snapshot_only = _score([_window(18, 30)], history, volume).row(0, named=True)
+    exact = _score_exact([_window(18, 30)], history, volume).row(0, named=True)
+    assert (snapshot_only["history_minutes"], exact["history_minutes"]) == (0, 9)
+    assert snapshot_only["baseline"] == pytest.approx(0.0)
+    # A share of 3/100 in 5 of the 9 minutes, times the window's 1,000 active authors.
+    assert exact["baseline"] == pytest.approx(5 * 0.03 / 9 * 1000)
+    # The boundary of the window ending at 25 (minute 10) has 10 minutes: it keeps them.
+    assert fresh_minutes([T0 + 25 * M], _volume(range(0, 26), 100), 10, 60, 10) is None
+
+
+def test_once_a_stream_outlives_its_history_the_snapshot_history_stays() -> None:
+    history = _history("zorblax", [0, 1, 2, 1] * 25, 0)
+    volume = _volume(range(0, 101), 100)
+    assert fresh_minutes([T0 + m * M for m in range(80, 101)], volume, 10, 60, 10) is None
+    windows = [_window(m, 20) for m in (95, 100)]
+    assert _score_exact(windows, history, volume).equals(_score(windows, history, volume))
+
+
+def test_after_a_pause_as_long_as_the_history_the_window_gets_every_minute_before_it() -> None:
+    history = _history("zorblax", [1] * 101, 0)
+    volume = pl.concat([_volume(range(0, 21), 100), _volume(range(81, 101), 100)])
+    # Window 91-100, boundary 90: its history has 9 minutes with posts, short of 10, and
+    # nothing was posted in [30, 31): minute 90 joins the history.
+    exact = _score_exact([_window(100, 20)], history, volume).row(0, named=True)
+    assert exact["history_minutes"] == 10  # minutes 81-90; the boundary's history has 81-89
+    assert _score([_window(100, 20)], history, volume).row(0, named=True)["history_minutes"] == 9
 
 
 def test_a_keyword_never_seen_scores_by_the_noise_floor() -> None:
