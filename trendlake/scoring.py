@@ -12,7 +12,8 @@ the posts up to that minute (no recursive state to carry or repair):
   the window's start (its `as_of`; minutes without posts do not count). Aligning on
   boundaries lets one snapshot of per-keyword sums (`baseline_snapshots`, cached in
   keyword_baselines) serve ten minutes of windows, instead of every minute re-reading hours
-  of keyword counts;
+  of keyword counts. In a young stream, whose boundary has too little history to alert on,
+  the history runs to the window's start instead (`expectation`);
 - expected unique authors E = mean(share) * sum of active(m) over the window, so the daily
   rhythm of the whole network moves the expectation instead of making common words trend;
 - spread S = std(share) * sqrt(sum of active(m)^2 over the window);
