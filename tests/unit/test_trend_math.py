@@ -313,25 +313,13 @@ def _window(
 
 
 def _score(
-    windows: list[dict[str, object]], history: pl.DataFrame, volume: pl.DataFrame
+    windows: list[dict[str, object]],
+    history: pl.DataFrame,
+    volume: pl.DataFrame,
+    short_of: int = 0,
 ) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        windows,
-        schema_overrides={
-            k: pl.Datetime("us", "UTC") for k in ("minute", "window_start", "window_end")
-        },
-    )
-    as_of = snapshots_needed(frame["minute"], 10)
-    baselines = baseline_snapshots(history_shares(history, volume), as_of, 60)
-    return score_windows(
-        frame, baselines, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0
-    )
-
-
-def _score_exact(
-    windows: list[dict[str, object]], history: pl.DataFrame, volume: pl.DataFrame
-) -> pl.DataFrame:
-    """`_score` as the scores step runs it: with the fresh shares exact histories need."""
+    """Score windows over 60 minutes of history; with `short_of` (the minutes of history an
+    alert needs) as the scores step does, with the fresh shares exact histories need."""
     frame = pl.DataFrame(
         windows,
         schema_overrides={
@@ -340,14 +328,18 @@ def _score_exact(
     )
     shares = history_shares(history, volume)
     baselines = baseline_snapshots(shares, snapshots_needed(frame["minute"], 10), 60)
-    span = fresh_minutes(frame["minute"].to_list(), volume, 10, 60, 10)
-    fresh = None
-    if span is not None:
-        fresh = shares.filter(pl.col("minute").is_between(*span, closed="left"))
+    span = fresh_minutes(frame["minute"].to_list(), volume, 10, 60, short_of)
+    fresh = None if span is None else shares.filter(pl.col("minute").is_between(*span, "left"))
     return score_windows(
         frame, baselines, volume, window_minutes=10, baseline_minutes=60, noise_floor=2.0,
-        fresh=fresh, short_of=10,
+        fresh=fresh, short_of=short_of,
     )  # fmt: skip
+
+
+def _score_exact(
+    windows: list[dict[str, object]], history: pl.DataFrame, volume: pl.DataFrame
+) -> pl.DataFrame:
+    return _score(windows, history, volume, short_of=10)
 
 
 def test_a_young_streams_history_is_every_minute_before_the_window_not_the_boundary() -> None:
