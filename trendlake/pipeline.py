@@ -233,8 +233,9 @@ def _fresh_shares(
     )
     if span is None:
         return None
-    shares = _history_shares(lake, *span)
-    return shares.join(
+    # `volume` already holds these minutes' active authors: only their counts are read.
+    counts = lake.read(KEYWORD_COUNTS, *span, ["minute", "keyword", "kind", "authors"])
+    return history_shares(counts, volume).join(
         bounds.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi"
     )
 
