@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         multiple_of=10,
         description="history behind each baseline (a multiple of 10 minutes, 5 days at most)",
     )
-    min_history_minutes: int = Field(10, ge=0, description="history needed before any alert")
+    min_history_minutes: int = Field(3, ge=0, description="history needed before any alert")
     grace_seconds: int = Field(10, ge=0, description="wait after a minute ends before closing it")
     noise_floor: float = Field(1.0, gt=0, description="beta: noise floor of the z-score")
     z_threshold: float = Field(3.5, gt=0, description="z-score an alert needs")

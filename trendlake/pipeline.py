@@ -37,6 +37,7 @@ from trendlake.scoring import (
     history_shares,
     score_windows,
     snapshots_needed,
+    young_history_minutes,
     zscore,
 )
 from trendlake.timeutil import MINUTE, iso, minutes_between
@@ -196,7 +197,7 @@ def compute_scores(
             window_minutes=settings.window_minutes,
             baseline_minutes=settings.baseline_minutes,
             fresh=fresh,
-            short_of=settings.min_history_minutes,
+            short_of=young_history_minutes(settings.min_history_minutes),
         )
         bound_z = zscore(pl.col("author_bound").cast(pl.Float64), settings.noise_floor)
         passing = expected.filter(bound_z > 0).select("minute", "keyword", "kind")
@@ -209,7 +210,7 @@ def compute_scores(
             baseline_minutes=settings.baseline_minutes,
             noise_floor=settings.noise_floor,
             fresh=fresh,
-            short_of=settings.min_history_minutes,
+            short_of=young_history_minutes(settings.min_history_minutes),
         ).filter(pl.col("unique_authors") >= screen)
         lake.replace_range(TREND_SCORES, _with_date(scores), chunk.start, chunk.end)
         rows += scores.height
@@ -223,13 +224,13 @@ def _fresh_shares(
 ) -> pl.DataFrame | None:
     """The shares exact histories need (see `scoring.expectation`), of the keywords in
     `bounds`; None when every window of the chunk keeps its boundary's history, as every
-    one does once a stream has run `min_history_minutes` past its first boundary."""
+    one does once a stream has run `young_history_minutes` past its first boundary."""
     span = fresh_minutes(
         _each_minute(chunk.start, chunk.end),
         volume,
         settings.window_minutes,
         settings.baseline_minutes,
-        settings.min_history_minutes,
+        young_history_minutes(settings.min_history_minutes),
     )
     if span is None:
         return None

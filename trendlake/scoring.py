@@ -12,8 +12,8 @@ the posts up to that minute (no recursive state to carry or repair):
   the window's start (its `as_of`; minutes without posts do not count). Aligning on
   boundaries lets one snapshot of per-keyword sums (`baseline_snapshots`, cached in
   keyword_baselines) serve ten minutes of windows, instead of every minute re-reading hours
-  of keyword counts. In a young stream, whose boundary has too little history to alert on,
-  the history runs to the window's start instead (`expectation`);
+  of keyword counts. In a young stream, whose boundary has little history, the history runs
+  to the window's start instead (`expectation`);
 - expected unique authors E = mean(share) * sum of active(m) over the window, so the daily
   rhythm of the whole network moves the expectation instead of making common words trend;
 - spread S = std(share) * sqrt(sum of active(m)^2 over the window);
@@ -169,9 +169,10 @@ def expectation(
     `volume` the minute_stats rows (minute, authors) from the earliest history minute on.
 
     A window's history is the `baseline_minutes` before its snapshot's boundary (as_of).
-    In a young stream that history can be shorter than `short_of` minutes (the history an
-    alert needs) while the minutes up to the window's start would make it long enough: the
-    stream's first alerts would wait up to 9 minutes for the next boundary. Such a window
+    In a young stream that history can be shorter than `short_of` minutes (see
+    `young_history_minutes`) while the minutes up to the window's start would make it long
+    enough: the stream's first alerts would wait up to 9 minutes for the next boundary, or
+    stand on half the history there is. Such a window
     takes the `baseline_minutes` before its start instead, when no minute with posts leaves
     the history between the two (a young stream, or one back from a pause, has none): the
     snapshot plus `fresh`, the `history_shares` of the minutes `fresh_minutes` names.
@@ -240,6 +241,17 @@ def _exact_histories(
         + pl.when(exact).then(pl.col("f2_w") - pl.col("f2_hi")).otherwise(0),
         _n=pl.when(exact).then(pl.col("n_w") - pl.col("n_wb")).otherwise(pl.col("_n")),
     ).drop("_wb", "n_w", "n_wb", "f1_w", "f2_w", "f1_hi", "f2_hi")
+
+
+def young_history_minutes(min_history_minutes: int) -> int:
+    """The `short_of` of a stream's windows: their boundary's history is too short while no
+    alert may stand on it, and while it is under one snapshot step, which the up to 9 minutes
+    since the boundary can double.
+
+    Cut synth streams measured the second half: with 3 minutes of history needed, the
+    first alone left a burst 10 minutes into a stream waiting 13 minutes, where this gave 6.
+    """
+    return max(min_history_minutes, BASELINE_STEP // timedelta(minutes=1))
 
 
 def fresh_minutes(

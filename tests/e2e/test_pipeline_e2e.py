@@ -172,6 +172,35 @@ def test_a_stream_with_bursts_injected_by_hand_in_real_post_shapes(tmp_path: Pat
     }  # synth's own bursts, which this truth does not name
 
 
+def test_a_burst_in_a_streams_first_quarter_hour_alerts_within_3_minutes(tmp_path: Path) -> None:
+    """A replay starts cold: a burst 12 minutes into it, 24 authors over 4 minutes, alerts
+    within 3 minutes of its onset on the default settings, and nothing else alerts that
+    early (the stream's own bursts start later)."""
+    stream, lake_dir = tmp_path / "stream.jsonl", tmp_path / "lake"
+    cli("synth", "--out", str(stream), "--hours", "1", "--seed", "9", "--posts-per-minute", "120",
+        lake_dir=lake_dir)  # fmt: skip
+    truth = load_truth(Path(f"{stream}.truth.json"))
+    start = parse_iso(truth["start"])
+    onset = start + timedelta(minutes=12)
+    assert all(parse_iso(b["onset"]) > onset + timedelta(minutes=10) for b in truth["bursts"])
+    lines = [
+        _hand_made_post(i, int((onset + i * timedelta(seconds=10)).timestamp() * 1e6), i,
+                        {"text": AROUND[i % 6].format("Zephyrine")})
+        for i in range(24)
+    ]  # fmt: skip
+    with stream.open("ab") as handle:
+        handle.write(b"\n".join(lines) + b"\n")
+    cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
+    cli("process", "--all", lake_dir=lake_dir)
+    early = [
+        (a["keyword"], parse_iso(str(a["window_end"])) - onset)
+        for a in _alerts(lake_dir)
+        if a["status"] == "new" and parse_iso(str(a["window_end"])) <= onset + timedelta(minutes=10)
+    ]
+    assert len(early) == 1 and early[0][0] == "zephyrine", early
+    assert early[0][1] <= timedelta(minutes=3)
+
+
 def test_trends_lists_a_ranking_as_json(processed: Path) -> None:
     alerts = _alerts(processed)
     peak = max(alerts, key=lambda a: float(a["score"]))  # type: ignore[arg-type]

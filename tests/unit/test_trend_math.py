@@ -30,6 +30,7 @@ from trendlake.scoring import (
     history_shares,
     score_windows,
     snapshots_needed,
+    young_history_minutes,
 )
 from trendlake.surprise import surprise
 from trendlake.windows import (
@@ -356,6 +357,23 @@ def test_a_young_streams_history_is_every_minute_before_the_window_not_the_bound
     assert exact["baseline"] == pytest.approx(5 * 0.03 / 9 * 1000)
     # The boundary of the window ending at 25 (minute 10) has 10 minutes: it keeps them.
     assert fresh_minutes([T0 + 25 * M], _volume(range(0, 26), 100), 10, 60, 10) is None
+
+
+def test_a_boundary_under_10_minutes_of_history_is_young_though_an_alert_may_stand_on_it() -> None:
+    # Posts from minute 5. The window ending at 23 starts at 14; its boundary, 10, has 5
+    # minutes of history, enough for 3 minutes needed, but minutes 10-13 nearly double it.
+    assert young_history_minutes(3) == 10 and young_history_minutes(30) == 30
+    history = _history("zorblax", [1] * 19, 5)
+    volume = _volume(range(5, 24), 100)
+    assert fresh_minutes([T0 + 23 * M], volume, 10, 60, 3) is None
+    assert fresh_minutes([T0 + 23 * M], volume, 10, 60, young_history_minutes(3)) == (
+        T0 + 10 * M,
+        T0 + 14 * M,
+    )
+    young = _score([_window(23, 20)], history, volume, short_of=young_history_minutes(3))
+    assert young.row(0, named=True)["history_minutes"] == 9  # minutes 5-13, not 5-9
+    # From the boundary at 20 on, the history holds 15 minutes: it stays the boundary's.
+    assert fresh_minutes([T0 + 33 * M], _volume(range(5, 34), 100), 10, 60, 10) is None
 
 
 def test_once_a_stream_outlives_its_history_the_snapshot_history_stays() -> None:
