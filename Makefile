@@ -64,6 +64,7 @@ bench: venv
 
 eval: venv
 	$(BIN)/python benchmarks/eval_detection.py
+	$(BIN)/python benchmarks/eval_cold_start.py
 
 services-up: venv
 	VENV=$(VENV) scripts/services/services up
