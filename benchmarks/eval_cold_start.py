@@ -2,12 +2,12 @@
 
 A replay (or a restarted lake) has no history: a window may alert only once
 `MIN_HISTORY_MINUTES` of history stand before it. Each `trendlake synth` stream here (2.5
-hours, 300 posts a minute) is cut so that its first burst starts 4, 7, 10, 13 or 16 minutes
-into it and ends 20 minutes after that onset; the cut stream runs through the real pipeline
-with the current settings and, side by side, with the reference that needed 10 minutes of
-history. Reported per cold start: the first burst's latency (event time, alert window end -
-onset), and in total the bursts missed, alerted within 3 minutes, and alerts naming nothing
-injected (false alerts).
+hours, 300 posts a minute unless --posts-per-minute says otherwise) is cut so that its
+first burst starts 4, 7, 10, 13 or 16 minutes into it and ends 20 minutes after that onset;
+the cut stream runs through the real pipeline with the current settings and, side by side,
+with the reference that needed 10 minutes of history. Reported per cold start: the first
+burst's latency (event time, alert window end - onset), and in total the bursts missed,
+alerted within 3 minutes, and alerts naming nothing injected (false alerts).
 Run: `make eval` (or `python benchmarks/eval_cold_start.py --seeds 12 13`).
 """
 
@@ -70,6 +70,7 @@ def first_burst_latency(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[12, 13, 14, 15, 16, 17])
+    parser.add_argument("--posts-per-minute", type=int, default=300)
     parser.add_argument("--set", action="append", default=[], help="a setting: name=value")
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
@@ -86,7 +87,9 @@ def main() -> int:
         workdir = Path(tmp)
         for seed in args.seeds:
             stream = workdir / f"s{seed}.jsonl"
-            summary = synth.generate(stream, hours=2.5, seed=seed, posts_per_minute=300)
+            summary = synth.generate(
+                stream, hours=2.5, seed=seed, posts_per_minute=args.posts_per_minute
+            )
             lines = stream.read_bytes().splitlines(keepends=True)
             truth = load_truth(summary.truth)
             for offset in OFFSETS:
