@@ -48,6 +48,49 @@ def _primary_languages(langs: pl.Series) -> pl.Series:
     return first.replace_strict(names, default=UNDETERMINED, return_dtype=pl.String)
 
 
+# Scripts that name one language (Han without kana reads as Chinese). Latin, Cyrillic,
+# Arabic or Devanagari text could be any of many languages: it stays undetermined.
+_SCRIPT_LANGUAGES = {
+    "ko": r"\p{Hangul}",
+    "th": r"\p{Thai}",
+    "el": r"\p{Greek}",
+    "he": r"\p{Hebrew}",
+    "ka": r"\p{Georgian}",
+    "hy": r"\p{Armenian}",
+}
+
+
+def post_languages(posts: pl.DataFrame) -> pl.Series:
+    """Each post's language for the mix: its first declared language (`primary_language`),
+    or for a post that declares none, the language its script names, when more than half of
+    its letters are in that script: kana (with Han) is Japanese, Han alone Chinese, Hangul
+    Korean, and Thai, Greek, Hebrew, Georgian and Armenian their languages.
+
+    Clients that leave `langs` out (bots, scripts, some third-party apps) would otherwise
+    hide a Japanese trend from `trends --lang ja`. Only the mix reads this: stopwords
+    follow the declared languages alone.
+    """
+    declared = _primary_languages(posts["langs"])
+    unknown = (declared == UNDETERMINED).arg_true()
+    if unknown.is_empty():
+        return declared
+    text = posts["text"].gather(unknown).fill_null("").to_frame("text")
+    count = pl.col("text").str.count_matches
+    counts = text.select(
+        letters=count(r"[\p{L}\p{M}]"),
+        kana=count(r"[\p{Hiragana}\p{Katakana}]"),
+        han=count(r"\p{Han}"),
+        **{code: count(script) for code, script in _SCRIPT_LANGUAGES.items()},
+    )
+    majority = pl.col("letters") / 2
+    japanese = (pl.col("kana") > 0) & (pl.col("kana") + pl.col("han") > majority)
+    guess = pl.when(japanese).then(pl.lit("ja")).when(pl.col("han") > majority).then(pl.lit("zh"))
+    for code in _SCRIPT_LANGUAGES:
+        guess = guess.when(pl.col(code) > majority).then(pl.lit(code))
+    guessed = counts.select(guess.otherwise(pl.lit(UNDETERMINED)).alias("lang"))["lang"]
+    return declared.scatter(unknown, guessed)
+
+
 def dedup_posts(posts: pl.DataFrame) -> pl.DataFrame:
     """One row per post URI (replays and redeliveries never count twice); keeps the earliest.
 
@@ -98,7 +141,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
             "did": posts["did"].gather(rows),
             "author_key": author_keys(posts["did"]).gather(rows),
             "thread_key": thread_keys(posts).gather(rows),
-            "lang": _primary_languages(posts["langs"]).gather(rows),
+            "lang": post_languages(posts).gather(rows),
             "keyword": keywords,
             "kind": kinds,
         },

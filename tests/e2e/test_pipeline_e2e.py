@@ -104,13 +104,15 @@ AROUND = ["the {} !!", "{} 🕷️", "and {} , 2", "{}", "it is {} ?", "🔥 {} 
 
 
 def _hand_made_post(author: int, at_us: int, n: int, record: dict[str, object]) -> bytes:
+    """A Jetstream post event; `record` fields override the defaults, None leaves one out."""
+    fields = {"createdAt": "2020-01-01T00:00:00Z", "langs": ["en"], **record}
     event = {
         "did": f"did:plc:handmade{author:04d}",
         "time_us": at_us,
         "kind": "commit",
         "commit": {"operation": "create", "collection": "app.bsky.feed.post",
-                   "rkey": f"3handmade{n:05d}", "record": {"createdAt": "2020-01-01T00:00:00Z",
-                                                           "langs": ["en"], **record}},
+                   "rkey": f"3handmade{n:05d}",
+                   "record": {k: v for k, v in fields.items() if v is not None}},
     }  # fmt: skip
     return json.dumps(event).encode()
 
@@ -199,6 +201,37 @@ def test_a_burst_in_a_streams_first_quarter_hour_alerts_within_3_minutes(tmp_pat
     ]
     assert len(early) == 1 and early[0][0] == "zephyrine", early
     assert early[0][1] <= timedelta(minutes=3)
+
+
+def test_trends_in_one_language_list_a_burst_whose_posts_declare_no_language(
+    tmp_path: Path,
+) -> None:
+    """Japanese posts from a client that leaves `langs` out: the burst alerts as Japanese,
+    and `trends --lang ja` lists it where `--lang en` does not."""
+    stream, lake_dir = tmp_path / "stream.jsonl", tmp_path / "lake"
+    cli("synth", "--out", str(stream), "--hours", "1", "--seed", "9", "--posts-per-minute", "120",
+        lake_dir=lake_dir)  # fmt: skip
+    onset = parse_iso(load_truth(Path(f"{stream}.truth.json"))["start"]) + timedelta(minutes=30)
+    texts = ["{}が発表された！", "{}、楽しみすぎる", "やっと{}だ", "{}", "え、{}？", "{}最高"]
+    lines = [
+        _hand_made_post(i, int((onset + i * timedelta(seconds=10)).timestamp() * 1e6), i,
+                        {"text": texts[i % 6].format("ポケモンレジェンズ"), "langs": None})
+        for i in range(24)
+    ]  # fmt: skip
+    with stream.open("ab") as handle:
+        handle.write(b"\n".join(lines) + b"\n")
+    cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
+    cli("process", "--all", lake_dir=lake_dir)
+    alert = next(a for a in _alerts(lake_dir) if a["keyword"] == "ポケモンレジェンズ")
+    assert alert["langs"] == ["ja"]
+
+    def listed(lang: str) -> list[str]:
+        lines = cli("trends", "--at", str(alert["minute"]), "--lang", lang, "--format", "json",
+                    lake_dir=lake_dir).stdout.splitlines()  # fmt: skip
+        return [json.loads(line)["keyword"] for line in lines]
+
+    assert "ポケモンレジェンズ" in listed("ja")
+    assert "ポケモンレジェンズ" not in listed("en")
 
 
 def test_trends_lists_a_ranking_as_json(processed: Path) -> None:

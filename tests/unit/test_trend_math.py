@@ -40,6 +40,7 @@ from trendlake.windows import (
     minute_counts,
     minute_volume,
     post_keywords,
+    post_languages,
     window_bounds,
     without_floods,
 )
@@ -593,6 +594,42 @@ def test_language_mix_and_dominant_languages() -> None:
     scored.update(langs=row["langs"], lang_shares=row["lang_shares"])
     (alert,) = announce(_frame([scored]), {}, RULES)
     assert alert["langs"] == ["ja", "en"]  # und at 10% is not dominant
+
+
+@pytest.mark.parametrize(
+    ("text", "langs", "expected"),
+    [
+        ("新しいゲームが楽しい", [], "ja"),  # kana with Han
+        ("ポケモン", [], "ja"),
+        ("今天的新闻很重要", [], "zh"),  # Han without kana
+        ("서울에서 만나요", [], "ko"),
+        ("สวัสดีครับ", [], "th"),  # vowel signs are marks: they count as the script's
+        ("Καλημέρα κόσμε", [], "el"),
+        ("שלום עולם", [], "he"),
+        ("Привет мир", [], "und"),  # Russian, Ukrainian, Bulgarian...: not guessed
+        ("good morning", [], "und"),
+        ("東京 trip with my friends", [], "und"),  # Latin letters are the majority
+        ("🔥🔥 2024", [], "und"),
+        ("新しいゲーム", ["en-US"], "en"),  # a declared language always wins
+    ],
+)
+def test_a_post_without_languages_is_put_in_the_mix_by_its_script(
+    text: str, langs: list[str], expected: str
+) -> None:
+    posts = _posts([make_post(text, langs=langs)])
+    assert post_languages(posts).to_list() == [expected]
+
+
+def test_undeclared_japanese_posts_count_as_japanese_in_a_keywords_mix() -> None:
+    posts = _posts(
+        [make_post("ポケモン 新作", did=f"did:plc:j{i}", langs=[]) for i in range(3)]
+        + [make_post("ポケモン", did="did:plc:e", langs=["en"])]
+    )
+    windows = window_counts(
+        minute_counts(keyword_occurrences(posts)), T0, T0 + M, window_minutes=5, min_authors=1
+    )
+    row = windows.filter(pl.col("keyword") == "ポケモン").row(0, named=True)
+    assert (row["langs"], row["lang_shares"]) == (["ja", "en"], [0.75, 0.25])
 
 
 def test_a_phrase_explains_its_words_surge() -> None:
