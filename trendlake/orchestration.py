@@ -21,7 +21,7 @@ from trendlake.errors import InputError, TrendlakeError
 from trendlake.lake import Lake
 from trendlake.pipeline import MinuteRange
 from trendlake.planner import Plan, plan_run
-from trendlake.timeutil import floor_minute
+from trendlake.timeutil import floor_minute, iso
 
 
 def checkout_root() -> Path:
@@ -59,6 +59,10 @@ def process_closed_minutes(
     if rerun_from is not None:
         if until is None:
             raise InputError("--from needs --until (the end of the range to recompute)")
+        if floor_minute(until) <= floor_minute(rerun_from):
+            raise InputError(
+                f"--until {iso(until)} must fall in a later minute than --from {iso(rerun_from)}"
+            )
         plan = Plan(
             MinuteRange(floor_minute(rerun_from), floor_minute(until)),
             -1,

@@ -3,6 +3,7 @@ and DuckDB SQL over every table."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,12 +14,14 @@ from trendlake.errors import InputError
 from trendlake.evaluation import Evaluation, announced, evaluate, reachable_bursts
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
+from trendlake.text import KINDS
 from trendlake.timeutil import MINUTE, floor_minute, iso, parse_iso
 
 ALERT_FIELDS = [
     "alert_id", "keyword", "kind", "window_start", "window_end", "count", "unique_authors",
     "baseline", "zscore", "score", "confidence", "langs", "status", "minute",
 ]  # fmt: skip
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # BCP 47's shape, loosely
 LANGUAGE_SHARE = 0.3  # a keyword trends "in" a language when >= 30% of its posts are in it
 
 
@@ -37,13 +40,15 @@ def trends_at(
 
     With `lang`, only keywords whose window has at least 30% of its posts in that language.
     """
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown kind {kind!r}: use word, phrase, hashtag or domain")
+    if lang is not None and not _LANGUAGE_TAG.fullmatch(lang):
+        raise InputError(f"--lang takes a language code such as ja or pt-BR, got {lang!r}")
     minute = latest_scored_minute(lake, at)
     if minute is None:
         return None, []
     scores = lake.read(TREND_SCORES, minute, minute + MINUTE).filter(pl.col("zscore") > 0)
     if kind is not None:
-        if kind not in {"word", "phrase", "hashtag", "domain"}:
-            raise InputError(f"unknown kind {kind!r}: use word, phrase, hashtag or domain")
         scores = scores.filter(pl.col("kind") == kind)
     if lang is not None:
         code = lang.split("-", 1)[0].lower()

@@ -313,6 +313,13 @@ def test_late_posts_recompute_their_minute(small_stream: Path, tmp_path: Path) -
         (["sql", "  "], "the query holds no statement"),
         (["synth", "--out", "x.jsonl", "--hours", "-1"], "hours"),
         (["process", "--from", "2026-03-02T00:00:00Z"], "needs --until"),
+        (
+            ["process", "--from", "2026-03-02T00:05:00Z", "--until", "2026-03-02T00:00:00Z"],
+            "must fall in a later minute than --from",
+        ),
+        (["trends", "--lang", "123"], "--lang takes a language code"),
+        (["trends", "--kind", "emoji"], "unknown kind 'emoji'"),
+        (["ingest", "--source", "file", "--file", "/dev/null"], "not a regular file"),
         # Usage errors, which the command line parser raises before any command runs.
         (["ingest", "--format", "json"], "'json' is not one of 'jetstream', 'frames'"),
         (["ingest", "--source", "file", "stream.jsonl"], "unexpected extra argument"),

@@ -25,6 +25,8 @@ def require_file(path: Path) -> None:
     """Refuse, in one line, a path that is not a readable file."""
     if path.is_dir():
         raise InputError(f"{path} is a directory: give the recorded file in it")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path} is not a regular file (a pipe or device): save the stream first")
     if not path.is_file():
         raise InputError(f"no such file: {path}")
 
