@@ -165,6 +165,16 @@ def test_a_capture_cut_by_a_kill_reads_up_to_its_last_whole_frame(tmp_path: Path
     assert path.read_bytes().startswith(MAGIC)
 
 
+def test_a_capture_goes_into_new_folders_and_never_onto_a_folder(tmp_path: Path) -> None:
+    nested = tmp_path / "captures" / "today" / "cap.frames"
+    writer = FrameWriter(nested)  # as `synth --out` does, missing folders are made
+    writer.write(b"one")
+    writer.close()
+    assert list(read_frames(nested)) == [b"one"]
+    with pytest.raises(InputError, match="is a directory"):
+        FrameWriter(tmp_path)
+
+
 def test_backoff_grows_with_jitter_up_to_its_cap_and_resets() -> None:
     import random
 

@@ -37,15 +37,25 @@ class FrameWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.is_dir():
+            raise InputError(f"{path} is a directory: give the capture file to write")
+        try:
+            self._handle = self._open(path)
+        except OSError as exc:  # a missing permission, a full disk: one line, not a trace
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        self.frames = 0
+        self.bytes = 0
+
+    @staticmethod
+    def _open(path: Path) -> BinaryIO:
         if path.exists() and path.stat().st_size > 0:
             with path.open("r+b") as handle:
                 handle.truncate(_whole_frames_end(handle, path))
-            self._handle: BinaryIO = path.open("ab")
-        else:
-            self._handle = path.open("wb")
-            self._handle.write(MAGIC)
-        self.frames = 0
-        self.bytes = 0
+            return path.open("ab")
+        path.parent.mkdir(parents=True, exist_ok=True)  # as synth --out does
+        handle = path.open("wb")
+        handle.write(MAGIC)
+        return handle
 
     def write(self, data: bytes) -> None:
         self._handle.write(_LENGTH.pack(len(data)) + data)
