@@ -172,10 +172,10 @@ def expectation(
     In a young stream that history can be shorter than `short_of` minutes (see
     `young_history_minutes`) while the minutes up to the window's start would make it long
     enough: the stream's first alerts would wait up to 9 minutes for the next boundary, or
-    stand on half the history there is. Such a window
-    takes the `baseline_minutes` before its start instead, when no minute with posts leaves
-    the history between the two (a young stream, or one back from a pause, has none): the
-    snapshot plus `fresh`, the `history_shares` of the minutes `fresh_minutes` names.
+    stand on half the history there is. Such a window takes the `baseline_minutes` before
+    its start instead, when no minute with posts leaves the history between the two (a
+    young stream, or one back from a pause, has none): the snapshot plus `fresh`, the
+    `history_shares` of the minutes `fresh_minutes` names.
     """
     volume = volume.select("minute", active=pl.col("authors").cast(pl.Int64)).sort("minute")
     vol_prefix = volume.with_columns(
@@ -244,12 +244,12 @@ def _exact_histories(
 
 
 def young_history_minutes(min_history_minutes: int) -> int:
-    """The `short_of` of a stream's windows: their boundary's history is too short while no
-    alert may stand on it, and while it is under one snapshot step, which the up to 9 minutes
-    since the boundary can double.
+    """The `short_of` for `expectation` and `fresh_minutes`: a boundary's history is short
+    while no alert may stand on it, and while it is under one snapshot step, which the up
+    to 9 minutes from the boundary to a window's start can double.
 
-    Cut synth streams measured the second half: with 3 minutes of history needed, the
-    first alone left a burst 10 minutes into a stream waiting 13 minutes, where this gave 6.
+    On cut synth streams, the first rule alone (with 3 minutes of history needed) left a
+    burst 10 minutes into a stream waiting 13 minutes for its alert; both rules gave 6.
     """
     return max(min_history_minutes, BASELINE_STEP // timedelta(minutes=1))
 
