@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -174,26 +176,37 @@ def test_a_stream_with_bursts_injected_by_hand_in_real_post_shapes(tmp_path: Pat
     }  # synth's own bursts, which this truth does not name
 
 
-def test_a_burst_in_a_streams_first_quarter_hour_alerts_within_3_minutes(tmp_path: Path) -> None:
-    """A replay starts cold: a burst 12 minutes into it, 24 authors over 4 minutes, alerts
-    within 3 minutes of its onset on the default settings, and nothing else alerts that
-    early (the stream's own bursts start later)."""
+def _replayed_with_a_burst(
+    tmp_path: Path, minutes_in: int, record_of: Callable[[int], dict[str, object]]
+) -> tuple[Path, datetime, dict[str, Any]]:
+    """A 1-hour synth stream with 24 hand-made posts appended, one author each, 10 seconds
+    apart from `minutes_in` minutes after its start (`record_of(i)`: the i-th post's record
+    fields), replayed and processed. Returns the lake, the burst's onset and the truth."""
     stream, lake_dir = tmp_path / "stream.jsonl", tmp_path / "lake"
     cli("synth", "--out", str(stream), "--hours", "1", "--seed", "9", "--posts-per-minute", "120",
         lake_dir=lake_dir)  # fmt: skip
     truth = load_truth(Path(f"{stream}.truth.json"))
-    start = parse_iso(truth["start"])
-    onset = start + timedelta(minutes=12)
-    assert all(parse_iso(b["onset"]) > onset + timedelta(minutes=10) for b in truth["bursts"])
+    onset = parse_iso(truth["start"]) + timedelta(minutes=minutes_in)
     lines = [
         _hand_made_post(i, int((onset + i * timedelta(seconds=10)).timestamp() * 1e6), i,
-                        {"text": AROUND[i % 6].format("Zephyrine")})
+                        record_of(i))
         for i in range(24)
     ]  # fmt: skip
     with stream.open("ab") as handle:
         handle.write(b"\n".join(lines) + b"\n")
     cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
     cli("process", "--all", lake_dir=lake_dir)
+    return lake_dir, onset, truth
+
+
+def test_a_burst_in_a_streams_first_quarter_hour_alerts_within_3_minutes(tmp_path: Path) -> None:
+    """A replay starts cold: a burst 12 minutes into it, 24 authors over 4 minutes, alerts
+    within 3 minutes of its onset on the default settings, and nothing else alerts that
+    early (the stream's own bursts start later)."""
+    lake_dir, onset, truth = _replayed_with_a_burst(
+        tmp_path, 12, lambda i: {"text": AROUND[i % 6].format("Zephyrine")}
+    )
+    assert all(parse_iso(b["onset"]) > onset + timedelta(minutes=10) for b in truth["bursts"])
     early = [
         (a["keyword"], parse_iso(str(a["window_end"])) - onset)
         for a in _alerts(lake_dir)
@@ -208,20 +221,10 @@ def test_trends_in_one_language_list_a_burst_whose_posts_declare_no_language(
 ) -> None:
     """Japanese posts from a client that leaves `langs` out: the burst alerts as Japanese,
     and `trends --lang ja` lists it where `--lang en` does not."""
-    stream, lake_dir = tmp_path / "stream.jsonl", tmp_path / "lake"
-    cli("synth", "--out", str(stream), "--hours", "1", "--seed", "9", "--posts-per-minute", "120",
-        lake_dir=lake_dir)  # fmt: skip
-    onset = parse_iso(load_truth(Path(f"{stream}.truth.json"))["start"]) + timedelta(minutes=30)
     texts = ["{}が発表された！", "{}、楽しみすぎる", "やっと{}だ", "{}", "え、{}？", "{}最高"]
-    lines = [
-        _hand_made_post(i, int((onset + i * timedelta(seconds=10)).timestamp() * 1e6), i,
-                        {"text": texts[i % 6].format("ポケモンレジェンズ"), "langs": None})
-        for i in range(24)
-    ]  # fmt: skip
-    with stream.open("ab") as handle:
-        handle.write(b"\n".join(lines) + b"\n")
-    cli("ingest", "--source", "file", "--file", str(stream), lake_dir=lake_dir)
-    cli("process", "--all", lake_dir=lake_dir)
+    lake_dir, _, _ = _replayed_with_a_burst(
+        tmp_path, 30, lambda i: {"text": texts[i % 6].format("ポケモンレジェンズ"), "langs": None}
+    )
     alert = next(a for a in _alerts(lake_dir) if a["keyword"] == "ポケモンレジェンズ")
     assert alert["langs"] == ["ja"]
 
