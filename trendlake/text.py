@@ -7,7 +7,9 @@ downstream count depends on them.
 
 1. Normalization. Text is NFKC-normalized, then ``casefold()``-ed (``ＡＢＣ`` -> ``abc``,
    ``Straße`` -> ``strasse``, ``𝐁𝐨𝐥𝐝`` -> ``bold``). The typographic apostrophe ``’`` is
-   read as ``'``. Stopwords and facet tags go through the same `normalize`.
+   read as ``'``, and the hyphen ``‐`` (U+2010, which NFKC also makes of the non-breaking
+   hyphen U+2011) as ``-``, in the text and in facet tags. Stopwords and facet tags go
+   through the same `normalize`.
 2. Links. ``http(s)://...`` URLs and bare links (``www.x.y...``; ``host.tld/path``, which
    is how Bluesky clients shorten link text; ``host.tld`` for a short list of common TLDs
    such as com/org/net/io/social/uk/de/jp/br) are removed from the text before words are
@@ -240,6 +242,14 @@ def normalize(text: str) -> str:
     return text.casefold()
 
 
+_HYPHEN = "\u2010"  # what NFKC leaves of the non-breaking hyphen U+2011 too
+
+
+def _plain_marks(normalized: str) -> str:
+    """Rule 1's typography: the apostrophe ’ read as ', the hyphen ‐ as -."""
+    return normalized.replace("’", "'").replace(_HYPHEN, "-")
+
+
 def _nfkc(text: str) -> str:
     """`unicodedata.normalize("NFKC", text)`, fast when only a few characters change.
 
@@ -280,7 +290,7 @@ def keyword_of(term: str, kind: str) -> str | None:
         return _hashtag_of(term)
     if kind == KIND_DOMAIN:
         return domain_of(term if "://" in term else f"https://{term.strip()}")
-    return " ".join(normalize(term).replace("’", "'").split()) or None
+    return " ".join(_plain_marks(normalize(term)).split()) or None
 
 
 def stopwords_for(langs: Sequence[str]) -> frozenset[str]:
@@ -362,7 +372,7 @@ def extract_keywords(
             for line in text.lower().splitlines():
                 _scan(line, stop, tags, domains, words, phrases)
         else:
-            text = normalize(text).replace("’", "'")
+            text = _plain_marks(normalize(text))
             # Checked after NFKC, which turns halfwidth kana into CJK characters, and "…"
             # into ASCII. CJK text has few blanks: cutting it into chunks would only add work.
             if not text.isascii() and _CJK_SEARCH(text):
@@ -605,7 +615,7 @@ def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
 @lru_cache(maxsize=4096)
 def _hashtag_of(tag: str) -> str | None:
     """Keyword of a facet tag (given without '#', any case), None when not a hashtag."""
-    tag = normalize(tag).strip()
+    tag = normalize(tag).strip().replace(_HYPHEN, "-")  # as in the text: rule 1
     tag = tag.removeprefix("#")
     if not tag or tag.isdigit():
         return None

@@ -357,6 +357,19 @@ pub fn normalize_into(text: &str, out: &mut String) -> Result<()> {
     Ok(())
 }
 
+/// What NFKC leaves of the hyphens U+2010 and U+2011: read as '-' (rule 1).
+const HYPHEN: char = '\u{2010}';
+
+/// `_plain_marks`: the apostrophe ’ read as ', the hyphen ‐ as -.
+fn plain_marks(norm: &mut String) {
+    if norm.contains('\u{2019}') {
+        *norm = norm.replace('\u{2019}', "'");
+    }
+    if norm.contains(HYPHEN) {
+        *norm = norm.replace(HYPHEN, "-");
+    }
+}
+
 fn normalize(text: &str) -> Result<String> {
     let mut out = String::with_capacity(text.len());
     normalize_into(text, &mut out)?;
@@ -505,9 +518,7 @@ impl Post {
                 self.norm = norm;
                 return r;
             }
-            if norm.contains('\u{2019}') {
-                norm = norm.replace('\u{2019}', "'");
-            }
+            plain_marks(&mut norm);
             if !norm.is_ascii() && norm.chars().any(|c| is(c, CJK)) {
                 let mut chars = std::mem::take(&mut self.chars);
                 for line in norm.split(is_line_break) {
@@ -528,7 +539,10 @@ impl Post {
 
     /// `_hashtag_of`.
     fn facet_tag(&mut self, tag: &str) -> Result<()> {
-        let norm = normalize(tag)?;
+        let mut norm = normalize(tag)?;
+        if norm.contains(HYPHEN) {
+            norm = norm.replace(HYPHEN, "-"); // as in the text: rule 1
+        }
         let t = strip_ws(&norm);
         let t = t.strip_prefix('#').unwrap_or(t);
         if t.is_empty() || is_digit_str(t) {

@@ -104,6 +104,7 @@ PIECES = [
     "hello", "World", "THE", "the", "and", "trump's", "Trump’s", "don't", "rock'n'roll",
     "l'homme", "L’Homme", "dell'anno", "qu'il", "aujourd'hui", "''", "'s", "a'b'c", "x'",
     "covid-19", "Spider-Man's", "mar-a-lago", "1-0", "2024-25", "a--b", "x'-y", "-pre", "post-",
+    "COVID\u201019", "Spider\u2011Man", "#k\u2010pop", "a\u2010-b",
     "#Spider-Man", "#tag-", "#a-1", "#1-a", "한국-일본에서", "l'homme-orchestre", "1'000", "９-１",
     "covid19", "ps5", "2024", "1,000", "²", "½", "①", "٣٤٥", "_", "snake_case",
     "Straße", "ſtraße", "ﬁne", "İstanbul", "ǅemal", "\u212aelvin", "ΣΊΣΥΦΟΣ", "ŉ", "\u212b",

@@ -13,6 +13,7 @@ from trendlake.text import (
     KINDS,
     domain_of,
     extract_keywords,
+    keyword_of,
     normalize,
     stopwords_for,
 )
@@ -318,6 +319,16 @@ def test_a_hyphenated_compound_is_a_word_and_so_are_its_kept_parts() -> None:
     ]  # fmt: skip
     # The compound joins phrases as one word; its parts are in none. Its possessive goes.
     assert phrases("the new Spider-Man's trailer") == ["new spider-man", "spider-man trailer"]
+
+
+def test_the_unicode_hyphen_joins_as_the_ascii_one_in_text_and_facet_tags() -> None:
+    # U+2010, and U+2011 (the non-breaking hyphen, which NFKC turns into U+2010).
+    assert words("COVID\u201019 and Spider\u2011Man") == [
+        "covid-19", "covid", "spider-man", "spider", "man",
+    ]  # fmt: skip
+    pairs = extract_keywords("#K\u2010Pop", ("en",), hashtags=["K\u2011Pop"])
+    assert pairs == [("#k-pop", KIND_HASHTAG)]
+    assert keyword_of("Spider\u2010Man", KIND_WORD) == "spider-man"
 
 
 def test_hyphens_that_join_no_two_runs_separate_words() -> None:
