@@ -179,6 +179,8 @@ def test_a_post_event_may_leave_out_what_its_record_implies() -> None:
         {**POST, "time_us": 1772409600123456.5},  # a fraction of a microsecond
         {**POST, "time_us": "1772409600123456"},
         {**POST, "time_us": True},
+        {**POST, "time_us": 10**20},  # past the year 9999: no timestamp can hold it
+        {**POST, "time_us": -5},
         {"did": "nope", "time_us": 1, "kind": "commit"},
         {"did": "did:plc:a", "time_us": 1, "kind": "commit"},
         {
@@ -192,6 +194,16 @@ def test_a_post_event_may_leave_out_what_its_record_implies() -> None:
 def test_invalid_events_raise_a_named_decoding_error(event: object) -> None:
     with pytest.raises(DecodeError):
         decode_event(event)
+
+
+def test_a_file_with_an_out_of_range_time_us_skips_that_line_and_lands_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({**POST, "time_us": 10**20}) + "\n" + json.dumps(POST) + "\n")
+    lake = Lake(str(tmp_path / "lake"))
+    stats = ingest_file(path, lake, Settings(lake_uri=lake.uri))
+    assert (stats.sink.posts, stats.bad_lines) == (1, 1)
 
 
 def _lines() -> list[bytes]:

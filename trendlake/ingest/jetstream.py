@@ -64,14 +64,19 @@ def decode_event(event: Any) -> Decoded:
     return Decoded("other", time_us)  # updates do not change what a post said when it trended
 
 
+# The last microsecond a timestamp can name (9999-12-31T23:59:59.999999Z): past it, a time
+# fits neither Python's datetime nor, past 2^63, Arrow's int64 microseconds.
+_LAST_US = 253_402_300_799_999_999
+
+
 def _microseconds(value: object) -> int | None:
-    """A positive whole number of microseconds, or None.
+    """A positive whole number of microseconds up to the year 9999, or None.
 
     JSON has one number type: a file written by a tool that keeps numbers as doubles says
     `1772409600123456.0`, the same time. A fraction or a string is not a time_us.
     """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _LAST_US:
         return None
     return value
