@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from trendlake.errors import InputError
 
 MINUTE = timedelta(minutes=1)
+# The last microsecond a timestamp can name (9999-12-31T23:59:59.999999Z): past it, a time
+# fits no Python datetime, and the Delta writer panics on its date partition.
+LAST_MICROSECOND = 253_402_300_799_999_999
 
 
 def floor_minute(moment: datetime) -> datetime:

@@ -99,6 +99,9 @@ def _with(row_change: dict[str, Any], **message: Any) -> bytes:
         (_with({"event_time": "2026-03-02T00:00:00Z"}), "row.event_time is not a int"),
         (_with({"event_time": True}), "row.event_time is not a int"),
         (_with({"seq": 2**63}), "row.seq is out of the int64 range"),
+        # In int64, past the year 9999: the Delta writer would panic on the whole batch.
+        (_with({"event_time": 9 * 10**18}), "not a time from 1970 to 9999"),
+        (_with({"event_time": -1}), "not a time from 1970 to 9999"),
         (_with({"text": 5}), "row.text is not a str"),
         (_with({"langs": ["en", 3]}), "row.langs is not a strlist"),
         (_with({"uri": "at://did:plc:mallory/app.bsky.feed.post/r1"}), "does not match"),

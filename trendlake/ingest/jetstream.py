@@ -12,6 +12,7 @@ from typing import Any
 from trendlake.errors import DecodeError
 from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import POST_COLLECTION, delete_row, post_row
+from trendlake.timeutil import LAST_MICROSECOND
 
 SOURCE = "jetstream"
 
@@ -64,11 +65,6 @@ def decode_event(event: Any) -> Decoded:
     return Decoded("other", time_us)  # updates do not change what a post said when it trended
 
 
-# The last microsecond a timestamp can name (9999-12-31T23:59:59.999999Z): past it, a time
-# fits neither Python's datetime nor, past 2^63, Arrow's int64 microseconds.
-_LAST_US = 253_402_300_799_999_999
-
-
 def _microseconds(value: object) -> int | None:
     """A positive whole number of microseconds up to the year 9999, or None.
 
@@ -77,6 +73,6 @@ def _microseconds(value: object) -> int | None:
     """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _LAST_US:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= LAST_MICROSECOND:
         return None
     return value

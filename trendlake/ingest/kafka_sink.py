@@ -48,6 +48,7 @@ from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import post_uri
 from trendlake.ingest.sinks import SinkStats
 from trendlake.models import POST_DELETES, POSTS, TABLES, UTC_MICROS
+from trendlake.timeutil import LAST_MICROSECOND
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ def decode_message(value: bytes | None) -> tuple[MessageType, dict[str, Any]]:
         elif expected is int and not _INT64_MIN <= cell <= _INT64_MAX:
             # Arrow would refuse the whole batch: one such message must not block landing.
             raise MessageError(f"row.{name} is out of the int64 range")
+    if not 0 < row["event_time"] <= LAST_MICROSECOND:
+        # In int64 but past the year 9999: the Delta writer would panic on the whole batch.
+        raise MessageError("row.event_time is not a time from 1970 to 9999")
     if row["uri"] != post_uri(row["did"], row["rkey"]):
         raise MessageError("row.uri does not match row.did and row.rkey")
     return kind, row  # type: ignore[return-value]
