@@ -166,9 +166,11 @@ def checked_truth(raw: object, source: str) -> dict[str, Any]:
         for i, decoy in enumerate(decoys, start=1)
         if not (isinstance(decoy, dict) and decoy.get("keyword") is None)
     ]
-    for name in ("start", "end"):
-        if name in raw:
-            _time(raw[name], f"{source}: '{name}'")
+    bounds = {
+        name: _time(raw[name], f"{source}: '{name}'") for name in ("start", "end") if name in raw
+    }
+    if len(bounds) == 2 and bounds["end"] <= bounds["start"]:
+        raise InputError(f"{source}: the stream's 'end' must come after its 'start'")
     return truth
 
 
@@ -189,7 +191,7 @@ def _checked_item(item: object, where: str, *, burst: bool) -> dict[str, Any]:
             raise InputError(f"{where}: 'end' must come after 'onset'")
         authors = item.get("authors")
         if authors is not None and (not isinstance(authors, int) or authors < 0):
-            raise InputError(f"{where}: 'authors' must be a whole number")
+            raise InputError(f"{where}: 'authors' must be a whole number, 0 or more")
     return checked
 
 

@@ -183,6 +183,10 @@ def test_a_truth_written_by_hand_is_checked_and_its_keywords_normalized() -> Non
         ({"bursts": [], "decoys": {"keyword": "x"}}, "'decoys' must be a list"),
         ({"bursts": [], "decoys": [{"keyword": "x", "kind": None}]}, "decoy 1: kind must be"),
         ({"bursts": [], "start": 5}, "'start' must be an ISO 8601 time"),
+        (
+            {"bursts": [], "start": "2026-03-02T05:00:00Z", "end": "2026-03-02T01:00:00Z"},
+            "the stream's 'end' must come after its 'start'",
+        ),
     ],
 )
 def test_a_bad_truth_is_refused_naming_the_item(raw: object, message: str) -> None:
