@@ -41,15 +41,15 @@ REFERENCE = {"min_history_minutes": 10}  # the history an alert needed before
 
 
 def cut_stream(
-    lines: list[bytes], truth: Mapping[str, Any], offset: int, out: Path
+    lines: list[tuple[int, bytes]], truth: Mapping[str, Any], offset: int, out: Path
 ) -> dict[str, Any]:
-    """Write the events of [onset - offset, onset + FOLLOW) of the first burst to `out`;
-    return the truth of the cut stream."""
+    """Write the events (time_us, line) of [onset - offset, onset + FOLLOW) of the first
+    burst to `out`; return the truth of the cut stream."""
     first = min(truth["bursts"], key=lambda b: b["onset"])
     onset = parse_iso(first["onset"])
     start, end = onset - offset * MINUTE, onset + FOLLOW
     low, high = int(start.timestamp() * 1e6), int(end.timestamp() * 1e6)
-    out.write_bytes(b"".join(line for line in lines if low <= json.loads(line)["time_us"] < high))
+    out.write_bytes(b"".join(line for time_us, line in lines if low <= time_us < high))
     return {**truth, "start": iso(start), "end": iso(end), "first": first}
 
 
@@ -90,7 +90,11 @@ def main() -> int:
             summary = synth.generate(
                 stream, hours=2.5, seed=seed, posts_per_minute=args.posts_per_minute
             )
-            lines = stream.read_bytes().splitlines(keepends=True)
+            # Parsed once: every cut of this stream reads the same event times.
+            lines = [
+                (json.loads(line)["time_us"], line)
+                for line in stream.read_bytes().splitlines(keepends=True)
+            ]
             truth = load_truth(summary.truth)
             for offset in OFFSETS:
                 cut = workdir / f"s{seed}-{offset}.jsonl"
