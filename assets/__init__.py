@@ -11,16 +11,18 @@ from collections.abc import Iterator
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     AssetSpec,
     DataVersion,
     MaterializeResult,
     ObserveResult,
+    SourceAsset,
     asset,
     multi_asset,
     observable_source_asset,
 )
 
-from assets.common import GROUP, MinuteRangeConfig
+from assets.common import GROUP, Metadata, MinuteRangeConfig
 from assets.publish import alert_publications
 from resources import TrendlakeResource
 from trendlake import pipeline
@@ -30,7 +32,7 @@ from trendlake.planner import progress_mark
 from trendlake.timeutil import iso
 
 
-def _metadata(result: pipeline.StepResult, span: MinuteRange, started: float) -> dict[str, object]:
+def _metadata(result: pipeline.StepResult, span: MinuteRange, started: float) -> Metadata:
     return {
         "rows_written": result.rows,
         "minutes_covered": result.minutes,
@@ -106,4 +108,4 @@ def alerts(config: MinuteRangeConfig, trendlake: TrendlakeResource) -> Materiali
 
 
 COMPUTED_ASSETS = [minute_counts, trend_scores, alerts, alert_publications]
-TREND_ASSETS = [posts, *COMPUTED_ASSETS]
+TREND_ASSETS: list[AssetsDefinition | SourceAsset] = [posts, *COMPUTED_ASSETS]

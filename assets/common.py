@@ -6,6 +6,8 @@ from trendlake.pipeline import MinuteRange
 from trendlake.timeutil import parse_iso
 
 GROUP = "trends"
+# What the assets attach to a materialization: plain values the UI shows as they are.
+Metadata = dict[str, str | int | float]
 
 
 class MinuteRangeConfig(Config):

@@ -4,7 +4,7 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.common import GROUP, MinuteRangeConfig
+from assets.common import GROUP, Metadata, MinuteRangeConfig
 from resources import TrendlakeResource
 from trendlake.publish import publish_all
 
@@ -17,7 +17,7 @@ def alert_publications(
     # Publishing is not limited to the run's range: a sink that was down catches up here.
     # An unreachable sink is reported, never raised, so the trend computation keeps going.
     started = time.perf_counter()
-    metadata: dict[str, object] = {"range": config.span().describe()}
+    metadata: Metadata = {"range": config.span().describe()}
     results = publish_all(trendlake.lake(), trendlake.settings())
     for result in results:
         metadata[f"{result.sink}_sent"] = result.sent

@@ -176,7 +176,7 @@ def sdk_reference(frames: list[bytes]) -> int:
 
     posts = 0
     for data in frames:
-        message = parse_subscribe_repos_message(Frame.from_bytes(data))  # type: ignore[arg-type]
+        message = parse_subscribe_repos_message(Frame.from_bytes(data))
         if not isinstance(message, models.ComAtprotoSyncSubscribeRepos.Commit):
             continue
         car = CAR.from_bytes(message.blocks)

@@ -131,7 +131,7 @@ def bench_lag(
         started = time.perf_counter()
         for i in range(n):
             (event,) = events(1, start_us=time.time_ns() // 1000)
-            sink.add(Decoded("post", i, {**event.row, "rkey": f"lag{i}", "uri": _uri(event, i)}))
+            sink.add(Decoded("post", i, {**_row(event), "rkey": f"lag{i}", "uri": _uri(event, i)}))
             ahead = i / rate - (time.perf_counter() - started)
             if ahead > 0:
                 time.sleep(ahead)
@@ -152,8 +152,14 @@ def bench_lag(
         return lags[len(lags) // 2], lags[int(len(lags) * 0.95)], lags[-1]
 
 
+def _row(event: Decoded) -> dict[str, object]:
+    """The row of one of `events`' posts (every one has a row)."""
+    assert event.row is not None
+    return event.row
+
+
 def _uri(event: Decoded, i: int) -> str:
-    return f"at://{event.row['did']}/app.bsky.feed.post/lag{i}"  # type: ignore[index]
+    return f"at://{_row(event)['did']}/app.bsky.feed.post/lag{i}"
 
 
 def confluent_reference(
@@ -180,7 +186,7 @@ def confluent_reference(
         value = orjson.dumps({"v": 1, "type": event.kind, "row": event.row})
         while True:
             try:
-                producer.produce(topic, value, key=str(event.row["did"]).encode())  # type: ignore[index]
+                producer.produce(topic, value, key=str(_row(event)["did"]).encode())
                 break
             except BufferError:  # the local queue is full: let librdkafka drain it
                 producer.poll(0.05)

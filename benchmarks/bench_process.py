@@ -67,7 +67,7 @@ def build_lake(
             row["event_time"] = base + i * (60_000_000 // rate)
             batch.append(row)
             n += 1
-        lake.append(POSTS, rows_to_table(batch, POSTS))  # type: ignore[arg-type]
+        lake.append(POSTS, rows_to_table(batch, POSTS))
     # Counts for the window's minutes, then copies of them as 180 minutes of history.
     compute_counts(lake, MinuteRange(T0, T0 + window * M), settings)
     counts = lake.read(KEYWORD_COUNTS)

@@ -99,10 +99,10 @@ def main() -> int:
             for offset in OFFSETS:
                 cut = workdir / f"s{seed}-{offset}.jsonl"
                 cut_truth = cut_stream(lines, truth, offset, cut)
-                cells = []
+                cells: list[str] = []
                 for name, changes in runs.items():
                     lake_dir = workdir / f"lake-{seed}-{offset}-{len(cells)}"
-                    settings = Settings(lake_uri=str(lake_dir), **changes)  # type: ignore[arg-type]
+                    settings = Settings(lake_uri=str(lake_dir), **changes)
                     latency, wrong = first_burst_latency(cut, cut_truth, lake_dir, settings)
                     found[name].append(latency)
                     false[name].extend(wrong)

@@ -58,7 +58,7 @@ from trendlake.models import ALERTS, KEYWORD_COUNTS, TREND_SCORES
 from trendlake.pipeline import MinuteRange, rules_from, run_all
 from trendlake.scoring import voices
 from trendlake.surprise import surprise
-from trendlake.timeutil import floor_minute
+from trendlake.timeutil import as_datetime, floor_minute
 from trendlake.windows import exact_windows, window_bounds
 
 COOLDOWN = timedelta(minutes=60)
@@ -74,13 +74,14 @@ class Scenario:
     seed: int
     hours: float
     posts_per_minute: int
-    lang_mix: dict[str, float] | None = None
+    lang_mix: Mapping[str, float] | None = None
     spam: bool = False  # floods of other shapes (see synth.SPAM_TYPES) as more decoys
 
 
 def with_cooldown(candidates: pl.DataFrame) -> list[tuple[str, str, datetime]]:
     """Announce a keyword when it first qualifies, again only after a quiet cooldown."""
-    announced, last = [], {}
+    announced: list[tuple[str, str, datetime]] = []
+    last: dict[tuple[str, str], datetime] = {}
     for row in candidates.sort("minute", "keyword").iter_rows(named=True):
         key = (row["keyword"], row["kind"])
         if key not in last or row["minute"] - last[key] >= COOLDOWN:
@@ -156,7 +157,8 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     Every half-life reads the same series.
     """
     window = settings.window_minutes
-    start, end = counts["minute"].min(), counts["minute"].max() + timedelta(minutes=1)
+    start = as_datetime(counts["minute"].min())
+    end = as_datetime(counts["minute"].max()) + timedelta(minutes=1)
     followed = (
         window_bounds(counts, start, end, window)
         .filter(pl.col("author_bound") >= settings.min_authors)
@@ -215,8 +217,15 @@ def signitrend_ewma(
             delta = x - mean
             mean += alpha * delta
             var = (1 - alpha) * (var + alpha * delta * delta)
-    schema = {"minute": series.schema["minute"], "keyword": pl.String, "kind": pl.String}
-    eligible = pl.DataFrame(firing, schema={**schema, "unique_authors": pl.Int64}, orient="row")
+    schema = pl.Schema(
+        {
+            "minute": series.schema["minute"],
+            "keyword": pl.String(),
+            "kind": pl.String(),
+            "unique_authors": pl.Int64(),
+        }
+    )
+    eligible = pl.DataFrame(firing, schema=schema, orient="row")
     return with_cooldown(drop_covered_parts(eligible))
 
 

@@ -37,7 +37,7 @@ import polars as pl
 
 from trendlake.scoring import voices
 from trendlake.surprise import surprises
-from trendlake.timeutil import MINUTE, iso
+from trendlake.timeutil import MINUTE, as_datetime, iso
 
 NEW = "new"
 ESCALATING = "escalating"
@@ -202,7 +202,7 @@ def announce(
     Rows come out sorted by minute, kind and keyword.
     """
     if until is None:
-        until = candidates["minute"].max() + MINUTE if candidates.height else None  # type: ignore[operator]
+        until = as_datetime(candidates["minute"].max()) + MINUTE if candidates.height else None
     by_key: dict[tuple[str, str], list[dict[str, object]]] = {}
     for row in candidates.sort("minute", "kind", "keyword").iter_rows(named=True):
         by_key.setdefault((row["keyword"], row["kind"]), []).append(row)

@@ -314,7 +314,7 @@ def onset_oracle(
         since = max(start, onset - timedelta(minutes=history_minutes))
         history = int((onset - since) / MINUTE)
         before = rows.filter((pl.col("minute") >= since) & (pl.col("minute") < onset))
-        rate = before["author_keys"].list.unique().list.len().sum() / max(history, 1)
+        rate = float(before["author_keys"].list.unique().list.len().sum()) / max(history, 1)
         for minutes in range(1, int(RECALL_WITHIN / MINUTE) + 1):
             early = rows.filter(
                 (pl.col("minute") >= onset) & (pl.col("minute") < onset + minutes * MINUTE)

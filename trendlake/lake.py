@@ -24,6 +24,7 @@ from deltalake.schema import Field
 from trendlake.config import Settings
 from trendlake.errors import LakeError
 from trendlake.models import POSTS, TABLES, TableSpec
+from trendlake.timeutil import as_datetime
 
 log = logging.getLogger(__name__)
 
@@ -265,9 +266,9 @@ class Lake:
         meeting = files.filter((pl.col("low") < end) & (pl.col("high") >= start))
         if meeting.is_empty():
             return None
-        first = max(meeting["low"].min(), start)  # type: ignore[type-var]
-        last = min(meeting["high"].max(), end)  # type: ignore[type-var]
-        minutes = max((last - first).total_seconds() / 60, 1.0)  # type: ignore[operator]
+        first = max(as_datetime(meeting["low"].min()), start)
+        last = min(as_datetime(meeting["high"].max()), end)
+        minutes = max((last - first).total_seconds() / 60, 1.0)
         return float(meeting["records"].sum()) / minutes
 
     def _file_times(self, name: str, table: DeltaTable | None = None) -> pl.DataFrame | None:

@@ -44,13 +44,15 @@ SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 s
 BASELINE_STEP = timedelta(minutes=10)  # snapshot spacing; baseline_minutes is a multiple
 _STEP_EVERY = "10m"  # BASELINE_STEP as a Polars truncation interval
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what Polars truncates to BASELINE_STEP from
-SNAPSHOT_SCHEMA = {
-    "as_of": pl.Datetime("us", "UTC"),
-    "keyword": pl.String,
-    "kind": pl.String,
-    "share_sum": pl.Int64,
-    "share_sq_sum": pl.Int64,
-}
+SNAPSHOT_SCHEMA = pl.Schema(
+    {
+        "as_of": pl.Datetime("us", "UTC"),
+        "keyword": pl.String(),
+        "kind": pl.String(),
+        "share_sum": pl.Int64(),
+        "share_sq_sum": pl.Int64(),
+    }
+)
 
 
 def baseline_as_of(minute: pl.Expr, window_minutes: int) -> pl.Expr:

@@ -207,8 +207,12 @@ _LENGTHS = tuple(range(3, 26))
 _LENGTH_CUM = tuple(accumulate(math.exp(-(n - 3) / 6) for n in _LENGTHS))
 _MEAN_LENGTH = sum(n * math.exp(-(n - 3) / 6) for n in _LENGTHS) / _LENGTH_CUM[-1]
 
-_ONSETS = ("b", "br", "d", "dr", "f", "fl", "g", "gl", "k", "kl", "l", "m", "n", "p", "pl")
-_ONSETS += ("r", "s", "sk", "sn", "t", "tr", "v", "z", "zh")
+# fmt: off
+_ONSETS = (
+    "b", "br", "d", "dr", "f", "fl", "g", "gl", "k", "kl", "l", "m", "n", "p", "pl",
+    "r", "s", "sk", "sn", "t", "tr", "v", "z", "zh",
+)
+# fmt: on
 _VOWELS = ("a", "e", "i", "o", "u", "oo", "ai")
 _CODAS = ("", "", "", "b", "k", "l", "m", "n", "p", "r", "sh", "x", "z")
 
@@ -1026,7 +1030,7 @@ class _Stream:
         cid = _cid(rng)
         self._remember(did, rkey, cid, record.get("reply"), deletable=deletable)
         self.counters.posts += 1
-        commit = {"rev": _tid(t_us, rng.randrange(1024)), "operation": "create"}
+        commit: dict[str, Any] = {"rev": _tid(t_us, rng.randrange(1024)), "operation": "create"}
         commit |= {"collection": _POST, "rkey": rkey, "record": record, "cid": cid}
         return {"did": did, "time_us": t_us, "kind": "commit", "commit": commit}
 
@@ -1072,7 +1076,7 @@ class _Stream:
         for _ in range(self.rng.choice((1, 1, 1, 2, 3, 4))):
             alt = self._title(lang, 2, 8) if self.rng.random() < 0.3 else ""
             width, height = self.rng.choice(((1200, 900), (1080, 1350), (2000, 1125), (800, 800)))
-            blob = {"$type": "blob", "ref": {"$link": _cid(self.rng, "bafkrei")}}
+            blob: dict[str, Any] = {"$type": "blob", "ref": {"$link": _cid(self.rng, "bafkrei")}}
             blob |= {"mimeType": "image/jpeg", "size": self.rng.randint(40_000, 990_000)}
             ratio = {"height": height, "width": width}
             images.append({"alt": alt, "aspectRatio": ratio, "image": blob})
@@ -1107,7 +1111,10 @@ class _Stream:
         record: dict[str, Any] = {"$type": _LIKE, "createdAt": _iso_ms(self._created_us(t_us))}
         record["subject"] = self._like_subject(t_us)
         rkey = _tid(t_us, self.rng.randrange(1024))
-        commit = {"rev": _tid(t_us, self.rng.randrange(1024)), "operation": "create"}
+        commit: dict[str, Any] = {
+            "rev": _tid(t_us, self.rng.randrange(1024)),
+            "operation": "create",
+        }
         commit |= {"collection": _LIKE, "rkey": rkey, "record": record, "cid": _cid(self.rng)}
         return {"did": did, "time_us": t_us, "kind": "commit", "commit": commit}
 

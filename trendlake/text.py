@@ -329,9 +329,8 @@ def _stopwords_for_primaries(primaries: frozenset[str]) -> frozenset[str]:
 @lru_cache(maxsize=128)
 def _normalized_stopwords(lang: str) -> frozenset[str]:
     # Unknown languages give an empty set from stopwordsiso.
-    words = ENGLISH_STOPWORDS if lang == "en" else FUNCTION_WORDS.get(lang)
-    if words is None:
-        words = stopwordsiso.stopwords(lang)
+    known = ENGLISH_STOPWORDS if lang == "en" else FUNCTION_WORDS.get(lang)
+    words = stopwordsiso.stopwords(lang) if known is None else known
     return frozenset(normalize(word).replace("’", "'") for word in words)
 
 
@@ -429,6 +428,7 @@ def _scan(
     The text must hold no CJK character: a CJK run would pass here for a plain word.
     """
     prev: str | None = None  # last kept word while phrase adjacency holds
+    kept: str | None
     for chunk in text.split():
         if chunk.isalnum():  # the usual case: a plain word between blanks
             if chunk in stop:  # about half of all words; without "'", always dropped
@@ -582,7 +582,7 @@ def _strip_particle(word: str) -> str:
 
 def _has_hangul_syllable(pair: str) -> bool:
     # Only asked about two-character words, so no loop.
-    first, second = pair
+    first, second = pair[0], pair[1]
     return _HANGUL_FIRST <= first <= _HANGUL_LAST or _HANGUL_FIRST <= second <= _HANGUL_LAST
 
 

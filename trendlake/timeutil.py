@@ -30,5 +30,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def as_datetime(value: object) -> datetime:
+    """A cell of a Polars datetime column: `Series.min()` and the like are typed as any value."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, not {type(value).__name__}")
+    return value
+
+
 def minutes_between(start: datetime, end: datetime) -> int:
     return int((end - start) / MINUTE)

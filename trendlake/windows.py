@@ -15,17 +15,19 @@ import polars as pl
 
 from trendlake import keywords_native
 from trendlake.text import extract_keywords
-from trendlake.timeutil import MINUTE, minutes_between
+from trendlake.timeutil import MINUTE, as_datetime, minutes_between
 
-OCCURRENCE_SCHEMA = {
-    "minute": pl.Datetime("us", "UTC"),
-    "did": pl.String,
-    "author_key": pl.Int64,
-    "thread_key": pl.Int64,
-    "lang": pl.String,
-    "keyword": pl.String,
-    "kind": pl.String,
-}
+OCCURRENCE_SCHEMA = pl.Schema(
+    {
+        "minute": pl.Datetime("us", "UTC"),
+        "did": pl.String(),
+        "author_key": pl.Int64(),
+        "thread_key": pl.Int64(),
+        "lang": pl.String(),
+        "keyword": pl.String(),
+        "kind": pl.String(),
+    }
+)
 TOP_LANGUAGES = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FEW_TARGETS = 4  # up to this many window minutes, spread rows by copying (see _spread)
@@ -422,8 +424,8 @@ def _spread_wanted(
     """The `columns` of the counts rows of each wanted window, with its minute as `target`."""
     key = ["keyword", "kind"]
     # An empty range when nothing is wanted: the frame keeps its schema.
-    first = wanted["minute"].min() if wanted.height else EPOCH
-    end = wanted["minute"].max() + MINUTE if wanted.height else EPOCH
+    first = as_datetime(wanted["minute"].min()) if wanted.height else EPOCH
+    end = as_datetime(wanted["minute"].max()) + MINUTE if wanted.height else EPOCH
     # Keywords first (a cheap semi-join), so only their rows are spread with their lists.
     keywords = wanted.select(key).unique()
     counts = counts.join(keywords, on=key, how="semi")

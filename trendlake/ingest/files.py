@@ -39,7 +39,7 @@ def open_binary(path: Path) -> BinaryIO:
     if path.suffix == ".zst":
         raw = path.open("rb")
         reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader)  # type: ignore[arg-type]
+        return io.BufferedReader(reader)
     return path.open("rb")
 
 

@@ -130,11 +130,11 @@ def decode_message(value: bytes | None) -> tuple[MessageType, dict[str, Any]]:
             continue
         if type(cell) is not expected:
             raise MessageError(f"row.{name} is not a {_KIND[expected]}")
-        if expected is list:
+        if isinstance(cell, list):
             for item in cell:
                 if type(item) is not str:
                     raise MessageError(f"row.{name} is not a strlist")
-        elif expected is int and not _INT64_MIN <= cell <= _INT64_MAX:
+        elif isinstance(cell, int) and not _INT64_MIN <= cell <= _INT64_MAX:
             # Arrow would refuse the whole batch: one such message must not block landing.
             raise MessageError(f"row.{name} is out of the int64 range")
     if not 0 < row["event_time"] <= LAST_MICROSECOND:

@@ -49,8 +49,8 @@ class FrameWriter:
     @staticmethod
     def _open(path: Path) -> BinaryIO:
         if path.exists() and path.stat().st_size > 0:
-            with path.open("r+b") as handle:
-                handle.truncate(_whole_frames_end(handle, path))
+            with path.open("r+b") as existing:
+                existing.truncate(_whole_frames_end(existing, path))
             return path.open("ab")
         path.parent.mkdir(parents=True, exist_ok=True)  # as synth --out does
         handle = path.open("wb")

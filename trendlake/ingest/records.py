@@ -62,8 +62,7 @@ def post_row(
         # "Outline" tags: hashtags kept beside the text, which Bluesky's hashtag search finds.
         if isinstance(tag, str) and tag not in hashtags:
             hashtags.append(tag)
-    reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
-    embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+    reply, embed = _object(record.get("reply")), _object(record.get("embed"))
     card = card_link(embed)
     if card is not None and card not in links:  # a card usually repeats a link of the text
         links.append(card)
@@ -116,6 +115,11 @@ def delete_row(
         "seq": seq,
         "source": source,
     }
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object field, or {} when the record holds something else there."""
+    return value if isinstance(value, dict) else {}
 
 
 def _ref_uri(ref: object) -> str | None:

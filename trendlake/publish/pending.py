@@ -59,7 +59,8 @@ def pending_rows(lake: Lake, marked: Mark | None) -> Pending | None:
     table = lake.table(ALERTS)
     if table is None:
         return None
-    current = Mark(table.metadata().id, table.version())
+    # deltalake annotates the id as an int; it is the table's UUID string.
+    current = Mark(str(table.metadata().id), table.version())
     if marked is not None and marked.table_id != current.table_id:
         marked = None  # another (or a rebuilt) alerts table: its versions say nothing here
     if marked is not None and marked.version >= current.version:

@@ -90,7 +90,7 @@ class RedisSink:
         self._publish = self.client.register_script(_PUBLISH)
 
     def marked(self) -> Mark | None:
-        return Mark.decode(self.client.get(self.keys.version))  # type: ignore[arg-type]
+        return Mark.decode(self.client.get(self.keys.version))
 
     def mark(self, mark: Mark) -> None:
         self.client.set(self.keys.version, mark.encode())

@@ -1,0 +1,31 @@
+"""Types of the compiled tokenizer (native/src/lib.rs); maturin ships this stub with it."""
+
+from collections.abc import Callable, Sequence
+
+# Arrow buffers as `trendlake.keywords_native` passes them: a large_utf8 array as
+# (offset, validity, offsets, data); a large_list<large_utf8> as (offset, validity, offsets,
+# items), items being the former.
+_StringParts = tuple[int, memoryview | None, memoryview | None, memoryview]
+_ListParts = tuple[int, memoryview | None, memoryview | None, _StringParts]
+
+class Tokenizer:
+    def __init__(
+        self,
+        stopwords_of: Callable[[str], frozenset[str]],
+        fallback: Callable[
+            [str, Sequence[str], Sequence[str], Sequence[str]], list[tuple[str, str]]
+        ],
+    ) -> None: ...
+    def extract_arrow(
+        self,
+        n: int,
+        texts: _StringParts,
+        langs: _ListParts,
+        hashtags: _ListParts,
+        links: _ListParts,
+    ) -> tuple[bytes, bytes, bytes, bytes, int]:
+        """Pair counts per post, keyword offsets, keyword bytes, kind codes, and how many
+        posts went to the fallback."""
+
+def author_keys(n: int, dids: _StringParts) -> bytes:
+    """`trendlake.windows.author_key` of `n` DIDs, as little-endian int64s."""
