@@ -160,8 +160,7 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     start = as_datetime(counts["minute"].min())
     end = as_datetime(counts["minute"].max()) + timedelta(minutes=1)
     followed = (
-        window_bounds(counts, start, end, window)
-        .filter(pl.col("author_bound") >= settings.min_authors)
+        window_bounds(counts, start, end, window, settings.min_authors)
         .select("keyword", "kind")
         .unique()
     )

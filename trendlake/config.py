@@ -68,13 +68,13 @@ class Settings(BaseSettings):
     cooldown_minutes: int = Field(60, ge=1, description="a keyword alerts once per cooldown")
     escalation_factor: float = Field(2.0, gt=1, description="score growth that re-announces")
     chunk_minutes: int = Field(
-        240, ge=10, le=1440, description="minutes computed per step of a long run, at most"
+        60, ge=10, le=1440, description="minutes computed per step of a long run, at most"
     )
     chunk_posts: int = Field(
-        2_500_000,
+        150_000,
         ge=1_000,
         description="posts computed per step of a long run, at most: a busy stream's steps "
-        "cover fewer minutes (10 at 250,000 posts a minute)",
+        "cover fewer minutes (1 at 250,000 posts a minute)",
     )
     batch_posts: int = Field(5000, ge=1, description="ingest: posts per lake commit at most")
     batch_seconds: float = Field(15.0, gt=0, description="ingest: seconds between commits at most")

@@ -100,7 +100,15 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         False,
         "those authors as 64-bit BLAKE2b keys of their DIDs, sorted (windows union them)",
     ),
-    ("langs", _STR_LIST, False, "languages of those posts, most frequent first"),
+    (
+        "langs",
+        _STR_LIST,
+        False,
+        "languages of those posts, most frequent first: a post's first declared language "
+        "(primary subtag), or for a post that declares none, the language its script names "
+        "when more than half of its letters are in it (kana: `ja`, Han alone: `zh`, Hangul: "
+        "`ko`, Thai, Greek, Hebrew, Georgian, Armenian), else `und`",
+    ),
     ("lang_posts", pa.list_(pa.int64()), False, "posts per language, in the order of langs"),
     # Added after the first release: last and nullable, so older tables gain it in place.
     (

@@ -137,9 +137,11 @@ def chunk_minutes(lake: Lake, span: MinuteRange, settings: Settings) -> int:
     """Minutes a step of a long run over `span` computes at once: CHUNK_MINUTES, or fewer
     when that many minutes hold more than CHUNK_POSTS posts (Delta log statistics).
 
-    At today's volume (2,500 posts a minute) that is 240; at 250,000 a minute it is 10, where
-    240 minutes would be 60 million posts in one step. Any split gives the same rows. A span
-    no longer than the smallest chunk is not measured: a live minute does not read the log.
+    At today's volume (2,500 posts a minute) that is 60; at 250,000 a minute it is 1, where
+    60 minutes would be 15 million posts in one step. Any split gives the same rows; steps of
+    about 150,000 posts were the fastest measured, and peak memory grows with a step's posts
+    (README, Speed). A span no longer than the smallest chunk is not measured: a live minute
+    does not read the log.
     """
     if span.minutes <= MIN_CHUNK_MINUTES:
         return settings.chunk_minutes
@@ -179,10 +181,13 @@ def compute_scores(
     for chunk in span.chunks(chunk_minutes(lake, span, settings)):
         # From the first minute of the window a minute before the chunk's first (velocity).
         counts = lake.read(KEYWORD_COUNTS, chunk.start - window, chunk.end, WINDOW_COLUMNS)
-        bounds = window_bounds(counts, chunk.start, chunk.end, settings.window_minutes)
-        bounds = bounds.filter(pl.col("author_bound") >= screen)
+        bounds = window_bounds(counts, chunk.start, chunk.end, settings.window_minutes, screen)
         as_of = snapshots_needed(_each_minute(chunk.start, chunk.end), settings.window_minutes)
-        baselines = _snapshots(lake, as_of, settings)
+        # Only the screened keywords' baselines: every keyword of the history, once per
+        # boundary of the chunk, made the joins below hold gigabytes on a long run.
+        baselines = _snapshots(lake, as_of, settings).join(
+            bounds.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi"
+        )
         volume = lake.read(
             MINUTE_STATS,
             as_of[0] - settings.baseline_minutes * MINUTE - MINUTE,

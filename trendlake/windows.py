@@ -297,8 +297,9 @@ def minute_volume(
 def _spread(
     counts: pl.DataFrame, columns: list[str], first: datetime, end: datetime, window_minutes: int
 ) -> pl.DataFrame:
-    """Each minute row once per window it belongs to: target t in [first, end), t - row < W."""
-    counts = counts.select("minute", "keyword", "kind", *columns)
+    """Each minute row (its `columns`) once per window it belongs to: target t in [first,
+    end), t - row < W."""
+    counts = counts.select("minute", *columns)
     targets = minutes_between(first, end)
     if 0 < targets <= FEW_TARGETS:
         # Live mode: a minute or two of windows; copying rows out beats exploding every row
@@ -322,26 +323,43 @@ def _spread(
 
 
 def window_bounds(
-    counts: pl.DataFrame, first: datetime, end: datetime, window_minutes: int
+    counts: pl.DataFrame, first: datetime, end: datetime, window_minutes: int, screen: int = 0
 ) -> pl.DataFrame:
-    """Per window ending at t in [first, end): posts and an upper bound of distinct authors.
+    """Per window ending at t in [first, end): posts and an upper bound of distinct authors,
+    for the windows whose bound reaches `screen`.
 
     The bound (the per-minute distinct authors summed) is cheap: no author lists. A window
     whose bound cannot pass a screen never needs its exact count.
     """
     targets = minutes_between(first, end)
     if 0 < targets <= FEW_TARGETS:
-        return _few_window_bounds(
+        few = _few_window_bounds(
             counts, [first + i * MINUTE for i in range(targets)], window_minutes
         )
+        return few.filter(pl.col("author_bound") >= screen)
+    key = ["keyword", "kind"]
+    # Each row is copied once per window it falls in. The keywords go through that as
+    # integers, not strings (copied strings took 2.7 GB for a 4-hour step at 2,500 posts a
+    # minute, integers 1.6 GB), and a keyword whose authors over all the rows fall short of
+    # the screen is not copied at all.
+    keys = (
+        counts.group_by(key)
+        .agg(total=pl.col("authors").sum())
+        .filter(pl.col("total") >= screen)
+        .select(key)
+        .with_row_index("key_id")
+    )
+    rows = counts.join(keys, on=key).select("minute", "key_id", "posts", "authors")
     return (
-        _spread(counts, ["posts", "authors"], first, end, window_minutes)
-        .group_by("target", "keyword", "kind")
+        _spread(rows, ["key_id", "posts", "authors"], first, end, window_minutes)
+        .group_by("target", "key_id")
         .agg(
             count=pl.col("posts").sum().cast(pl.Int64),
             author_bound=pl.col("authors").sum().cast(pl.Int64),
         )
-        .rename({"target": "minute"})
+        .filter(pl.col("author_bound") >= screen)
+        .join(keys, on="key_id")
+        .select(pl.col("target").alias("minute"), *key, "count", "author_bound")
     )
 
 
@@ -429,7 +447,7 @@ def _spread_wanted(
     # Keywords first (a cheap semi-join), so only their rows are spread with their lists.
     keywords = wanted.select(key).unique()
     counts = counts.join(keywords, on=key, how="semi")
-    spread = _spread(counts, columns, first, end, window_minutes)
+    spread = _spread(counts, [*key, *columns], first, end, window_minutes)
     if wanted.height < keywords.height * minutes_between(first, end):
         # Only to save work: unwanted windows are not wrong. Live mode wants every window of
         # every keyword it spreads and skips the join.

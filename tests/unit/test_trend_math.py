@@ -53,8 +53,7 @@ def window_counts(
 ) -> pl.DataFrame:
     """Every window ending in [first, end) with >= min_authors distinct authors, screened by
     the author bound first: the composition the scores step uses, minus the baseline."""
-    bounds = window_bounds(counts, first, end, window_minutes)
-    wanted = bounds.filter(pl.col("author_bound") >= min_authors).select(
+    wanted = window_bounds(counts, first, end, window_minutes, min_authors).select(
         "minute", "keyword", "kind"
     )
     windows = exact_windows(counts, wanted, window_minutes)
@@ -272,6 +271,28 @@ def test_live_window_bounds_equal_the_backfill_ones(targets: int) -> None:
         )
         assert few.height > 0
         assert few.sort(key).equals(expected.select(few.columns).sort(key))
+
+
+@pytest.mark.parametrize("targets", [2, 16])
+def test_screened_window_bounds_are_the_windows_whose_bound_reaches_the_screen(
+    targets: int,
+) -> None:
+    # A long run screens while it sums (a keyword whose authors cannot reach the screen is
+    # never spread): the rows must be those of summing everything and then screening.
+    posts = _posts(
+        [make_post(f"zorblax w{i % 3}", did=f"did:plc:{i % 5}", minute=i % 14) for i in range(40)]
+        + [make_post(f"lonely{i} quibble", did="did:plc:z", minute=i) for i in range(6)]
+    )
+    counts = minute_counts(keyword_occurrences(posts))
+    key = ["minute", "keyword", "kind"]
+    end = T0 + targets * M
+    everything = window_bounds(counts, T0, end, window_minutes=4)
+    screened = window_bounds(counts, T0, end, window_minutes=4, screen=3)
+    assert 0 < screened.height < everything.height
+    assert screened["author_bound"].min() == 3  # the screen is inclusive
+    assert not screened["keyword"].str.starts_with("lonely").any()
+    expected = everything.filter(pl.col("author_bound") >= 3)
+    assert screened.sort(key).equals(expected.select(screened.columns).sort(key))
 
 
 def _history(keyword: str, per_minute: list[int], start: int) -> pl.DataFrame:
