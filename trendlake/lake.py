@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 import pyarrow as pa
@@ -27,6 +28,7 @@ from trendlake.models import POSTS, TABLES, TableSpec
 from trendlake.timeutil import as_datetime
 
 log = logging.getLogger(__name__)
+_URL_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what a URL path keeps as it is (RFC 3986)
 
 
 def _iso(moment: datetime) -> str:
@@ -41,6 +43,11 @@ class Lake:
             uri = str(Path(uri.removeprefix("file://")).expanduser().resolve())
         self.uri = uri.rstrip("/")
         self.storage_options = storage_options or {}
+        # delta-rs lists a table's files with their paths percent-encoded, and Polars' own
+        # reader takes `/my%20lake/...` literally (pola-rs/polars#20944): a lake whose path
+        # has a space or a non-ASCII letter is read through pyarrow's dataset instead,
+        # slower but right.
+        self._read_through_pyarrow = quote(self.uri, safe=_URL_PATH_SAFE) != self.uri
         # Opened tables, per thread: bringing one up to date reads only the commits since
         # (2 ms locally) where opening replays the log from its checkpoint (13 ms), and a
         # minute's three steps open tables a dozen times.
@@ -228,7 +235,7 @@ class Lake:
         table = self.table(name)
         if table is None:
             return pl.from_arrow(spec.schema.empty_table().select(wanted))  # type: ignore[return-value]
-        scan = pl.scan_delta(table)
+        scan = pl.scan_delta(table, use_pyarrow=self._read_through_pyarrow)
         condition = _range_condition(spec, start, end)
         if condition is not None:
             scan = scan.filter(condition)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -52,6 +53,16 @@ def test_replace_range_replaces_exactly_its_minutes(lake: Lake) -> None:
     assert rows["posts"].to_list() == [1, 1, 1, 7, 7, 1, 1, 1, 1]  # minute 5 had no new row
     again = lake.read(KEYWORD_COUNTS, T0 + timedelta(minutes=2), T0 + timedelta(minutes=4))
     assert again.height == 2
+
+
+@pytest.mark.parametrize("folder", ["my lake", "lac-été", "100%"])
+def test_a_lake_whose_path_needs_escaping_reads_its_rows(tmp_path: Path, folder: str) -> None:
+    # delta-rs lists the files as `my%20lake/...`, which Polars' reader took literally.
+    lake = Lake(str(tmp_path / folder))
+    lake.replace_range(KEYWORD_COUNTS, _counts(list(range(6)), 2), T0, T0 + timedelta(minutes=6))
+    rows = lake.read(KEYWORD_COUNTS, T0 + timedelta(minutes=1), T0 + timedelta(minutes=4))
+    assert rows.sort("minute")["minute"].to_list() == [T0 + timedelta(minutes=m) for m in (1, 2, 3)]
+    assert rows["posts"].to_list() == [2, 2, 2]
 
 
 def test_replace_range_rejects_rows_outside_the_range(lake: Lake) -> None:
