@@ -76,7 +76,13 @@ class Settings(BaseSettings):
         description="posts computed per step of a long run, at most: a busy stream's steps "
         "cover fewer minutes (1 at 250,000 posts a minute)",
     )
-    batch_posts: int = Field(5000, ge=1, description="ingest: posts per lake commit at most")
+    batch_posts: int = Field(
+        50_000,
+        ge=1,
+        description="ingest: posts per lake commit at most (a live stream commits every "
+        "batch_seconds first; a replay commits full batches, and a commit costs more the more "
+        "files the day already holds)",
+    )
     batch_seconds: float = Field(15.0, gt=0, description="ingest: seconds between commits at most")
     ended_minutes: int = Field(
         30, ge=1, description="a trend ends after this long without an eligible window"

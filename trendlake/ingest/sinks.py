@@ -47,7 +47,7 @@ class LakeSink:
     """Batches posts and deletes and commits them every `batch_posts` rows or `batch_seconds`."""
 
     def __init__(
-        self, lake: Lake, app_id: str, *, batch_posts: int = 5000, batch_seconds: float = 15.0
+        self, lake: Lake, app_id: str, *, batch_posts: int = 50_000, batch_seconds: float = 15.0
     ) -> None:
         self.lake = lake
         self.app_id = app_id
