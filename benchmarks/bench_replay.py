@@ -108,7 +108,7 @@ def main() -> None:
             f"{run['ingest_s']:.1f}s",
             f"{run['process_s']:.1f}s",
             f"{total:.1f}s",
-            f"{run['peak_mb']:,.0f} MB",
+            f"{run['peak_mb']:,.0f} MiB",
             f"{total / former:.2f}x time, {memory:.2f}x memory",
         )
     console.print(table)

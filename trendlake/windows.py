@@ -339,8 +339,8 @@ def window_bounds(
         return few.filter(pl.col("author_bound") >= screen)
     key = ["keyword", "kind"]
     # Each row is copied once per window it falls in. The keywords go through that as
-    # integers, not strings (copied strings took 2.7 GB for a 4-hour step at 2,500 posts a
-    # minute, integers 1.6 GB), and a keyword whose authors over all the rows fall short of
+    # integers, not strings (copied strings took 2.7 GiB for a 4-hour step at 2,500 posts a
+    # minute, integers 1.6 GiB), and a keyword whose authors over all the rows fall short of
     # the screen is not copied at all.
     keys = (
         counts.group_by(key)
