@@ -6,7 +6,7 @@ about 900,000 posts). Each setting then lands it in a fresh lake (`ingest_file`,
 ingest --source file` runs it) and computes it (`run_all`, the steps `trendlake process --all`
 runs), in a fresh process each, so the peak RSS is that run's own. The reference is the former
 defaults in the same run: 5,000 posts a commit, steps of 240 minutes and 2.5 million posts.
-Both must give the same trend_scores and alerts, which the table says.
+Both must give the same trend_scores and alerts, which the last line says.
 
 Run: `python benchmarks/bench_replay.py [--hours 6] [--posts-per-minute 2500]`.
 """
@@ -58,8 +58,7 @@ def replay(stream: Path, lake_dir: Path, overrides: dict[str, int]) -> dict[str,
 
 
 def same_rows(first: Path, second: Path) -> bool:
-    """Whether two lakes hold the same trend_scores and alerts (alerts without their ids'
-    creation times, which differ between runs)."""
+    """Whether two lakes hold the same trend_scores and alerts, row for row."""
     for name in (TREND_SCORES, ALERTS):
         a, b = Lake(str(first)).read(name), Lake(str(second)).read(name)
         if not a.sort(pl.all()).equals(b.select(a.columns).sort(pl.all())):
