@@ -31,7 +31,7 @@ FLAGS = {
     "L": re.compile(tl._LETTER),
     "M": re.compile(f"[{tl._MARKS}]"),
     "CJK": re.compile(f"[{tl._CJK_CHARS}]"),
-    "HANHIRA": re.compile(f"[{tl._HAN_CHARS}{tl._HIRAGANA_CHARS}]"),
+    "HANHIRA": re.compile(f"[{tl.HAN_CHARS}{tl._HIRAGANA_CHARS}]"),
     "KATA_L": re.compile(f"[{tl._KATAKANA_LETTERS}]"),
     "KATA_C": re.compile(f"[{tl._KATAKANA_CHARS}]"),
     "HIRA": re.compile(f"[{tl._HIRAGANA_CHARS}]"),
@@ -190,7 +190,13 @@ def render() -> tuple[str, int, int]:
         "HIRAGANA_LAST",
     ):
         lines.append(f"pub const {name}: char = {repr_char(ord(getattr(tl, '_' + name)))};")
-    for name in ("MIN_WORD_LEN", "MIN_HANGUL_WORD_LEN", "MAX_WORD_LEN"):
+    for name in (
+        "MIN_WORD_LEN",
+        "MIN_HANGUL_WORD_LEN",
+        "MAX_WORD_LEN",
+        "MAX_HAN_GRAM",
+        "MAX_HAN_RUN",
+    ):
         lines.append(f"pub const {name}: usize = {getattr(tl, name)};")
     lines.append(f"pub const BASE_STOPWORD_LANG: &str = {q(tl.BASE_STOPWORD_LANG)};")
     return "\n".join(lines) + "\n", len(blocks), len(casefold)

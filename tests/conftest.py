@@ -81,6 +81,7 @@ def score_row(
     recent: int = 0,
     threads: int | None = None,
     recent_threads: int | None = None,
+    cover: int | None = None,
     count: int | None = None,
     baseline: float = 1.0,
     history: int = 120,
@@ -90,6 +91,7 @@ def score_row(
     """A trend_scores row (10-minute window ending after `minute`) for alert tests.
 
     Threads default to one per author: every post its own thread, as in a broad trend.
+    `cover` is the authors of a phrase or longer word containing the keyword (none by default).
     """
     kind = "hashtag" if keyword.startswith("#") else "phrase" if " " in keyword else "word"
     return {
@@ -112,6 +114,7 @@ def score_row(
         "lang_shares": list(shares),
         "unique_threads": authors if threads is None else threads,
         "recent_threads": recent if recent_threads is None else recent_threads,
+        "cover_authors": cover,
     }
 
 

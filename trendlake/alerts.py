@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from trendlake.parts import cover_authors, covered
 from trendlake.scoring import voices
 from trendlake.surprise import surprises
 from trendlake.timeutil import MINUTE, as_datetime, iso
@@ -86,7 +87,6 @@ class KeywordState:
     rows: list[dict[str, object]] = field(default_factory=list)
 
 
-PHRASE_COVER = 0.6  # a phrase (or compound) with >= 60% of a word's authors explains its surge
 DOMINANT_SHARE = 0.2
 
 
@@ -113,7 +113,8 @@ def windows_scored(scores: pl.DataFrame) -> pl.DataFrame:
 def eligible(
     scores: pl.DataFrame, rules: AlertRules, windows: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """The score rows that pass every alert threshold, minus words a phrase or compound explains.
+    """The score rows that pass every alert threshold, minus words a phrase, compound or
+    longer Han word explains (`drop_covered_parts`).
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
@@ -157,32 +158,20 @@ def eligible(
 
 
 def drop_covered_parts(rows: pl.DataFrame) -> pl.DataFrame:
-    """Drop a word whose surge is the surge of an eligible phrase or hyphenated compound
-    containing it (same minute, PHRASE_COVER of its authors).
+    """Drop a word whose surge is the surge of a phrase, compound or longer Han word
+    containing it (`trendlake.parts`): a whole scored in the same window with PHRASE_COVER
+    of its authors (the rows' `cover_authors`), or an eligible one of the same minute (for
+    rows scored before that column existed, and the methods `make eval` compares).
 
-    "grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors, as
-    "spider-man" makes "spider" trend; one alert for the phrase or compound says it all.
+    The whole need not be eligible itself: when a new name made of everyday words ends, it
+    falls under the z threshold first, while its parts' own background keeps them a little
+    higher ("警察沖縄" would leave "警察" trending alone at its end).
     """
-    compound = (pl.col("kind") == "word") & pl.col("keyword").str.contains("-", literal=True)
-    wholes = (
-        rows.filter((pl.col("kind") == "phrase") | compound)
-        .select(
-            "minute",
-            word=pl.when(pl.col("kind") == "phrase")
-            .then(pl.col("keyword").str.split(" "))
-            .otherwise(pl.col("keyword").str.split("-")),
-            whole_authors="unique_authors",
-        )
-        .explode("word")
-    )
-    covered = (
-        rows.filter(pl.col("kind") == "word")
-        .join(wholes, left_on=["minute", "keyword"], right_on=["minute", "word"])
-        .filter(pl.col("whole_authors") >= PHRASE_COVER * pl.col("unique_authors"))
-        .select("minute", "keyword", "kind")
-        .unique()
-    )
-    return rows.join(covered, on=["minute", "keyword", "kind"], how="anti")
+    authors = pl.col("unique_authors")
+    explained = covered(authors, pl.col("_eligible"))
+    if "cover_authors" in rows.columns:
+        explained |= covered(authors, pl.col("cover_authors"))
+    return rows.with_columns(_eligible=cover_authors(rows)).filter(~explained).drop("_eligible")
 
 
 def alert_id(keyword: str, kind: str, start: datetime) -> str:

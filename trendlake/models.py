@@ -174,6 +174,14 @@ TREND_SCORES_SCHEMA: Final = _schema(
         True,
         "distinct threads in the window's last recent_minutes (null: not known)",
     ),
+    (
+        "cover_authors",
+        pa.int64(),
+        True,
+        "words only: most distinct authors of a phrase, compound or longer Han word "
+        "containing this word in the same window; with 60% of its authors, alerts take the "
+        "word's surge for the whole's (null: none, or scored before the column existed)",
+    ),
 )
 
 ALERTS_SCHEMA: Final = _schema(

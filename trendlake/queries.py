@@ -14,6 +14,7 @@ from trendlake.errors import InputError
 from trendlake.evaluation import Evaluation, announced, evaluate, reachable_bursts
 from trendlake.lake import Lake
 from trendlake.models import ALERTS, KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
+from trendlake.parts import covered
 from trendlake.text import KINDS
 from trendlake.timeutil import MINUTE, floor_minute, iso, parse_iso
 
@@ -39,6 +40,9 @@ def trends_at(
     """The `top` keywords of one minute by score (only rising ones: z > 0).
 
     With `lang`, only keywords whose window has at least 30% of its posts in that language.
+    Unless `kind` asks for one kind, a word that is part of a phrase, compound or longer Han
+    word with 60% of its authors (`trendlake.parts`) is left out: "大谷翔平" trending is one
+    line, not six of its pieces.
     """
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}: use word, phrase, hashtag or domain")
@@ -50,6 +54,8 @@ def trends_at(
     scores = lake.read(TREND_SCORES, minute, minute + MINUTE).filter(pl.col("zscore") > 0)
     if kind is not None:
         scores = scores.filter(pl.col("kind") == kind)
+    elif "cover_authors" in scores.columns:  # not in a lake last processed before it was
+        scores = scores.filter(~covered(pl.col("unique_authors"), pl.col("cover_authors")))
     if lang is not None:
         code = lang.split("-", 1)[0].lower()
         scores = scores.with_row_index("_row")

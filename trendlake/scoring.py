@@ -39,6 +39,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from trendlake.parts import cover_authors
+
 _KEY = ["keyword", "kind"]
 SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
 BASELINE_STEP = timedelta(minutes=10)  # snapshot spacing; baseline_minutes is a multiple
@@ -315,8 +317,10 @@ def score_windows(
     fresh: pl.DataFrame | None = None,
     short_of: int = 0,
 ) -> pl.DataFrame:
-    """Add baseline, baseline_std, history_minutes, zscore, velocity and score to `windows`
-    (the rows `exact_windows` gives: velocity is unique_authors - previous_authors).
+    """Add baseline, baseline_std, history_minutes, zscore, velocity, score and
+    cover_authors (`trendlake.parts`: which alerts read to tell a word from the phrase or
+    name it is part of) to `windows` (the rows `exact_windows` gives: velocity is
+    unique_authors - previous_authors).
     `baselines`, `volume`, `fresh` and `short_of` as for `expectation`.
     """
     rows = expectation(
@@ -361,4 +365,5 @@ def score_windows(
         "recent_authors",
         "unique_threads",
         "recent_threads",
+        cover_authors=cover_authors(rows),
     ).sort("minute", "kind", "keyword")

@@ -57,7 +57,15 @@ downstream count depends on them.
    Each Katakana run of length >= 2 is a word (loanwords: ``ポケモン``). The rest of the
    run (Han and Hiragana) gives its character bigrams that contain at least one Han
    character; Hiragana-only bigrams are grammar noise and dropped, and a lone Han character
-   gives nothing. Korean is space-separated: a Hangul word loses one trailing particle
+   gives nothing. Three or four Han characters in a row are also a word, after the
+   segment's bigrams, by where they end (``大谷翔平が`` -> ``大谷``, ``谷翔``, ``翔平``,
+   ``平が``, ``大谷翔``, ``谷翔平``, ``大谷翔平``): names and compounds such as ``東京都`` or
+   ``人工智能`` are what people search for and what trends, and an alert for the whole
+   stands for the surge of its pieces (`trendlake.parts`). Only a run of at most 8 Han
+   characters gives them (``MAX_HAN_RUN``): Japanese puts kana between its Han words, and a
+   longer run is a Chinese clause, whose 3- and 4-grams are mostly made across words and
+   would nearly triple the keywords a Chinese post gives.
+   Korean is space-separated: a Hangul word loses one trailing particle
    (은 는 이 가 을 를 에 의 도 로 으로 와 과 에서 에게 한테 까지 부터 만) when at least 2
    characters remain (``한국에서`` -> ``한국``; the rule is naive: ``고양이`` -> ``고양``).
    Stopwords apply to all of these tokens.
@@ -84,11 +92,14 @@ from trendlake.stopwords_en import ENGLISH_STOPWORDS
 from trendlake.stopwords_function import FUNCTION_WORDS
 
 __all__ = [
+    "HAN_CHARS",
     "KINDS",
     "KIND_DOMAIN",
     "KIND_HASHTAG",
     "KIND_PHRASE",
     "KIND_WORD",
+    "MAX_HAN_GRAM",
+    "MAX_HAN_RUN",
     "domain_of",
     "extract_keywords",
     "keyword_of",
@@ -105,15 +116,19 @@ KINDS = (KIND_WORD, KIND_PHRASE, KIND_HASHTAG, KIND_DOMAIN)
 MIN_WORD_LEN = 3
 MIN_HANGUL_WORD_LEN = 2
 MAX_WORD_LEN = 40
+# Longest run of Han characters counted whole (rule 6): most Chinese and Japanese words and
+# names are 2 to 4 characters long. Runs longer than MAX_HAN_RUN give only bigrams.
+MAX_HAN_GRAM = 4
+MAX_HAN_RUN = 8
 # Always-on stopword language: English is mixed into posts of every language on Bluesky.
 BASE_STOPWORD_LANG = "en"
 
 
 # --- character classes ---------------------------------------------------------------------
 
-# Scripts written without spaces that rule 6 segments itself. They are excluded from the
-# word class so that "iphone新作" splits into "iphone" and "新作".
-_HAN_CHARS = (
+# Scripts written without spaces that rule 6 segments itself (regex class bodies). They are
+# excluded from the word class so that "iphone新作" splits into "iphone" and "新作".
+HAN_CHARS = (
     "\u3005-\u3007\u303b"  # 々 〆 〇 〻: iteration/closing marks behave like Han
     "\u30f5\u30f6"  # ヵ ヶ: Katakana in form, but counters inside Han words ("三ヶ月")
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -125,7 +140,7 @@ _HIRAGANA_CHARS = f"{_HIRAGANA_FIRST}-{_HIRAGANA_LAST}"
 # lengthens a preceding letter, so it cannot start a word.
 _KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
 _KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
-_CJK_CHARS = _HAN_CHARS + _HIRAGANA_CHARS + _KATAKANA_CHARS
+_CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + _KATAKANA_CHARS
 
 
 _HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"  # precomposed syllables
@@ -211,8 +226,9 @@ _TOKEN_RE = re.compile(
 
 # Inside a CJK run: Katakana words, and the Han/Hiragana segments between them.
 _CJK_SPLIT_RE = re.compile(
-    rf"([{_KATAKANA_LETTERS}][{_KATAKANA_CHARS}]++)|([{_HAN_CHARS}{_HIRAGANA_CHARS}]{{2,}}+)"
+    rf"([{_KATAKANA_LETTERS}][{_KATAKANA_CHARS}]++)|([{HAN_CHARS}{_HIRAGANA_CHARS}]{{2,}}+)"
 )
+_HAN_RUN_RE = re.compile(f"[{HAN_CHARS}]{{3,}}")
 _JAMO_ONLY_RE = re.compile(rf"[{_JAMO_FIRST}-{_JAMO_LAST}]+")
 _URL_HOST_RE = re.compile(r"\s*https?://(?:[^\s/?#@]*@)?([^\s/?#:]*)", re.IGNORECASE)
 # Dot-separated labels; the TLD starts with a letter, which rejects IPv4 addresses.
@@ -587,7 +603,8 @@ def _has_hangul_syllable(pair: str) -> bool:
 
 
 def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
-    """Append the Katakana words and Han-bearing bigrams of one CJK run (rule 6) to `out`.
+    """Append the Katakana words, Han-bearing bigrams and Han 3- and 4-grams of one CJK run
+    (rule 6) to `out`.
 
     The bigram loop is a plain loop, inlined here: measured faster than building every
     bigram in C (map/zip, slices) and filtering, and than a zero-width-lookahead regex,
@@ -608,6 +625,15 @@ def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
                 if bigram not in stop:
                     out.append(bigram)
             prev, prev_kana = char, kana
+        # Then the 3- and 4-grams of its Han runs, by where they end.
+        if len(segment) > 2:
+            for han in _HAN_RUN_RE.findall(segment):
+                if len(han) <= MAX_HAN_RUN:
+                    for end in range(3, len(han) + 1):
+                        for length in range(3, min(end, MAX_HAN_GRAM) + 1):
+                            gram = han[end - length : end]
+                            if gram not in stop:
+                                out.append(gram)
 
 
 # Cached, like `_clean_host`: tags and link hosts repeat across posts far more than words do

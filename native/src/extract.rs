@@ -771,11 +771,45 @@ impl Post {
                         prev = ch;
                         prev_kana = kana;
                     }
+                    if seg.len() > 2 {
+                        self.han_grams(seg, stop, &mut buf);
+                    }
                     i = m;
                     continue;
                 }
             }
             i += 1;
+        }
+    }
+
+    /// The 3- and 4-grams of each Han run of 3 to MAX_HAN_RUN characters of a Han/Hiragana
+    /// segment, run by run, by where they end (`_cjk_words`).
+    fn han_grams(&mut self, seg: &[char], stop: &StopSet, buf: &mut String) {
+        let is_kana = |c: char| in_range(c, HIRAGANA_FIRST, HIRAGANA_LAST);
+        let mut i = 0;
+        while i < seg.len() {
+            if is_kana(seg[i]) {
+                i += 1;
+                continue;
+            }
+            let mut m = i + 1;
+            while m < seg.len() && !is_kana(seg[m]) {
+                m += 1;
+            }
+            let run = &seg[i..m];
+            if (3..=MAX_HAN_RUN).contains(&run.len()) {
+                for end in 3..=run.len() {
+                    for length in 3..=end.min(MAX_HAN_GRAM) {
+                        buf.clear();
+                        buf.extend(&run[end - length..end]);
+                        let h = hash_bytes(buf.as_bytes());
+                        if !stop.contains_hashed(buf, h) {
+                            self.push_word(buf, Some(h));
+                        }
+                    }
+                }
+            }
+            i = m;
         }
     }
 }

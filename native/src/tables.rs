@@ -8249,4 +8249,6 @@ pub const HIRAGANA_LAST: char = '\u{309f}';
 pub const MIN_WORD_LEN: usize = 3;
 pub const MIN_HANGUL_WORD_LEN: usize = 2;
 pub const MAX_WORD_LEN: usize = 40;
+pub const MAX_HAN_GRAM: usize = 4;
+pub const MAX_HAN_RUN: usize = 8;
 pub const BASE_STOPWORD_LANG: &str = "\u{65}\u{6e}";

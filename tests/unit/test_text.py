@@ -375,7 +375,7 @@ def test_japanese_yields_han_bigrams_and_katakana_words() -> None:
     assert {"今日", "東京", "タワー", "ポケモン", "イベント"} <= set(found)
     hiragana_only = [w for w in found if all("\u3041" <= c <= "\u309f" for c in w)]
     assert hiragana_only == []  # "ありました" gives nothing
-    assert all(len(w) <= 5 for w in found)  # never one giant token
+    assert all(len(w) <= 5 for w in found)  # never one giant token (東京タワー is not one)
     assert "ン新" not in words("ポケモン新作", ("ja",))  # Katakana is never in a bigram
 
 
@@ -384,8 +384,33 @@ def test_lone_han_and_long_vowel_mark_give_nothing() -> None:
     assert words("ーー ひらがなだけ", ("ja",)) == []
 
 
-def test_chinese_han_bigrams() -> None:
-    assert words("天气很好", ("zh",)) == ["天气", "气很", "很好"]
+def test_chinese_han_bigrams_and_longer_han_grams() -> None:
+    assert words("天气很好", ("zh",)) == ["天气", "气很", "很好", "天气很", "气很好", "天气很好"]
+
+
+def test_han_names_and_compounds_up_to_four_characters_are_words() -> None:
+    # A burst of a name or compound must be countable as written, not only as its bigrams.
+    found = words("大谷翔平が東京都で人工知能の話をした", ("ja",))
+    assert {"大谷翔平", "東京都", "人工知能"} <= set(found)
+    assert {"大谷", "翔平", "東京", "人工", "知能"} <= set(found)  # the bigrams stay
+    # Grams never cross kana, and stop at four Han characters.
+    assert not [w for w in found if len(w) > 2 and not all(_is_han(c) for c in w)]
+    assert max(map(len, words("中華人民共和国", ("zh",)))) == 4
+    # After the segment's bigrams come the longer grams, by where they end.
+    assert words("大谷翔平が", ("ja",)) == [
+        "大谷", "谷翔", "翔平", "平が", "大谷翔", "谷翔平", "大谷翔平",
+    ]  # fmt: skip
+
+
+def test_a_han_run_longer_than_eight_characters_gives_only_bigrams() -> None:
+    # A Chinese clause: its 3- and 4-grams would be mostly made across words.
+    clause = "今天人工智能发展很快"
+    assert words(clause, ("zh",)) == [clause[i : i + 2] for i in range(len(clause) - 1)]
+    assert "人工智能" in words("今天，人工智能发展很快", ("zh",))  # punctuation ends a run
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
 
 
 def test_cjk_gives_no_phrases() -> None:

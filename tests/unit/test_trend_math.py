@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -22,6 +23,9 @@ from trendlake.alerts import (
     surprise_thresholds,
     windows_scored,
 )
+from trendlake.lake import Lake
+from trendlake.models import TREND_SCORES
+from trendlake.queries import trends_at
 from trendlake.scoring import (
     SHARE_UNIT,
     advance_snapshot,
@@ -681,6 +685,76 @@ def test_a_hyphenated_compound_explains_its_parts_surge_as_a_phrase_does() -> No
     assert kept == ["#web-comic", "comic", "comic-strip.com", "man", "spider-man"]
 
 
+def test_a_han_name_explains_the_surge_of_its_pieces() -> None:
+    # "大谷翔平" trending makes every bigram and 3-gram of it trend by the same authors.
+    pieces = ["大谷", "谷翔", "翔平", "大谷翔", "谷翔平"]
+    rows = _frame(
+        [
+            _scored(5, 20, authors=20, keyword="大谷翔平"),
+            *(_scored(5, 20, authors=21, keyword=piece) for piece in pieces),
+            _scored(5, 20, authors=20, keyword="東京都"),
+            _scored(5, 20, authors=60, keyword="東京"),  # 東京 trends beyond 東京都
+            _scored(5, 20, authors=20, keyword="京都"),
+            _scored(5, 20, authors=20, keyword="谷翔"),  # a minute later: nothing covers it
+        ]
+    )
+    rows = rows.with_columns(
+        minute=pl.when(pl.int_range(pl.len()) == pl.len() - 1)
+        .then(pl.col("minute") + M)
+        .otherwise(pl.col("minute"))
+    )
+    kept = eligible(rows, RULES).sort("minute", "keyword").select("minute", "keyword").rows()
+    minute = rows["minute"][0]
+    assert kept == [
+        (minute, "大谷翔平"),
+        (minute, "東京"),
+        (minute, "東京都"),
+        (minute + M, "谷翔"),
+    ]
+
+
+def test_a_word_inside_a_scored_whole_is_its_part_even_when_the_whole_is_not_eligible() -> None:
+    # The end of a new name of everyday words: the name has fallen under the z threshold,
+    # its part 警察 not yet, but the name still holds 21 of its 24 authors.
+    rows = _frame(
+        [
+            _scored(5, 20, authors=21, z=3.3, keyword="警察沖縄"),
+            score_row(5, 20, authors=24, keyword="警察", cover=21),
+            score_row(5, 20, authors=40, keyword="沖縄", cover=21),  # 沖縄 trends beyond it
+        ]
+    )
+    assert eligible(rows, RULES)["keyword"].to_list() == ["沖縄"]
+
+
+def test_scores_carry_the_authors_of_the_widest_whole_containing_each_word() -> None:
+    windows = [
+        _window(100, 12, keyword="grumpy noodle") | {"kind": "phrase"},
+        _window(100, 9, keyword="crunchy noodle") | {"kind": "phrase"},
+        _window(100, 30, keyword="noodle"),
+        _window(100, 8, keyword="spider-man"),
+        _window(100, 10, keyword="spider"),
+        _window(100, 7, keyword="大谷翔平"),
+        _window(100, 7, keyword="谷翔"),
+        _window(100, 9, keyword="grumpy"),
+        _window(101, 9, keyword="grumpy"),  # a minute without the phrase
+        _window(100, 9, keyword="#noodle") | {"kind": "hashtag"},  # only words are parts
+    ]
+    history = pl.concat([_history(w["keyword"], [1] * 60, 40) for w in windows[:8]])  # type: ignore[arg-type]
+    scored = _score(windows, history, _volume(range(40, 102), 100))
+    cover = {
+        (row["keyword"], row["minute"]): row["cover_authors"]
+        for row in scored.iter_rows(named=True)
+    }
+    minute = T0 + 100 * M
+    assert cover[("noodle", minute)] == 12
+    assert cover[("grumpy", minute)] == 12
+    assert cover[("grumpy", minute + M)] is None
+    assert cover[("spider", minute)] == 8
+    assert cover[("谷翔", minute)] == 7
+    assert cover[("#noodle", minute)] is None
+    assert cover[("grumpy noodle", minute)] is None
+
+
 def test_a_window_uses_the_snapshot_of_the_last_boundary_before_it_starts() -> None:
     # Windows ending at 98 and 99 start at 89 and 90: snapshots as of 80 and 90.
     assert snapshots_needed([T0 + 98 * M, T0 + 99 * M, T0 + 100 * M], 10) == [
@@ -734,3 +808,23 @@ def test_no_wanted_windows_gives_an_empty_frame() -> None:
         schema={"minute": pl.Datetime("us", "UTC"), "keyword": pl.String, "kind": pl.String}
     )
     assert exact_windows(counts, wanted, 10).height == 0
+
+
+def test_trends_list_a_name_once_not_its_pieces_unless_words_are_asked_for(
+    tmp_path: Path,
+) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    rows = [
+        score_row(5, 30.0, keyword="大谷翔平", authors=20),
+        score_row(5, 29.0, keyword="谷翔平", authors=20, cover=20),
+        score_row(5, 28.0, keyword="大谷", authors=30, cover=20),
+        score_row(5, 27.0, keyword="翔平", authors=40, cover=20),  # trends beyond the name
+        score_row(5, 26.0, keyword="grumpy noodle", authors=12),
+        score_row(5, 25.0, keyword="noodle", authors=12, cover=12),
+    ]
+    frame = _frame(rows).with_columns(date=pl.col("minute").dt.date())
+    lake.replace_range(TREND_SCORES, frame.to_arrow(), T0, T0 + 10 * M)
+    _, listed = trends_at(lake, None, top=10)
+    assert [r["keyword"] for r in listed] == ["大谷翔平", "翔平", "grumpy noodle"]
+    _, words = trends_at(lake, None, top=10, kind="word")
+    assert [r["keyword"] for r in words] == ["大谷翔平", "谷翔平", "大谷", "翔平", "noodle"]

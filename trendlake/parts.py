@@ -1,0 +1,82 @@
+"""Which keywords are parts of which (pure, Polars): a phrase's words, a hyphenated
+compound's parts, and the shorter slices of a word of three or four Han characters.
+
+"grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors, as
+"spider-man" makes "spider" trend, and "大谷翔平" every bigram and 3-gram of it (text rule 6).
+A word's surge is its whole's when a whole containing it has PHRASE_COVER of its authors in
+the same window: one alert for the phrase, compound or name says it all.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from trendlake.text import HAN_CHARS, KIND_PHRASE, KIND_WORD, MAX_HAN_GRAM
+
+PHRASE_COVER = 0.6  # a whole with >= 60% of a word's authors explains the word's surge
+
+# A compound, or a word of three or more Han characters, whose pieces are its slices.
+_WHOLE_WORD = f"-|^[{HAN_CHARS}]{{3,}}$"
+
+
+def _is_whole() -> pl.Expr:
+    """Keyword rows that have parts: phrases, compounds and Han words of 3+ characters."""
+    word = pl.col("kind") == KIND_WORD
+    return (pl.col("kind") == KIND_PHRASE) | word & pl.col("keyword").str.contains(_WHOLE_WORD)
+
+
+def _parts_of() -> pl.Expr:
+    """The words of a whole (`_is_whole` rows): a list, which may hold the whole itself and
+    slices too short to be words; `whole_parts` leaves those out."""
+    keyword = pl.col("keyword")
+    return (
+        pl.when(pl.col("kind") == KIND_PHRASE)
+        .then(keyword.str.split(" "))
+        .when(keyword.str.contains("-", literal=True))
+        .then(keyword.str.split("-"))
+        # Every slice of a Han word is one of its keywords: the text gives them all.
+        .otherwise(pl.concat_list(_han_slices(keyword)))
+    )
+
+
+def _han_slices(keyword: pl.Expr) -> list[pl.Expr]:
+    """The slices of 2 to MAX_HAN_GRAM - 1 characters (shorter ones at the word's end)."""
+    return [
+        keyword.str.slice(offset, length)
+        for length in range(2, MAX_HAN_GRAM)
+        for offset in range(MAX_HAN_GRAM - length + 1)
+    ]
+
+
+def whole_parts(rows: pl.DataFrame) -> pl.DataFrame:
+    """(minute, word, whole_authors): each whole of `rows` once per word it contains."""
+    return (
+        rows.filter(_is_whole())
+        .select("minute", word=_parts_of(), whole=pl.col("keyword"), whole_authors="unique_authors")
+        .explode("word")
+        .filter((pl.col("word") != pl.col("whole")) & (pl.col("word").str.len_chars() >= 2))
+        .drop("whole")
+    )
+
+
+def cover_authors(rows: pl.DataFrame) -> pl.Series:
+    """For each row of `rows` (minute, keyword, kind, unique_authors): the most distinct
+    authors of a whole of the same minute that contains it (null: none does)."""
+    best = (
+        whole_parts(rows)
+        .group_by("minute", "word")
+        .agg(cover_authors=pl.col("whole_authors").max())
+        .with_columns(kind=pl.lit(KIND_WORD))
+    )
+    return rows.select("minute", "keyword", "kind").join(
+        best,
+        left_on=["minute", "keyword", "kind"],
+        right_on=["minute", "word", "kind"],
+        how="left",
+        maintain_order="left",
+    )["cover_authors"]
+
+
+def covered(authors: pl.Expr, cover: pl.Expr) -> pl.Expr:
+    """Whether a word with `authors` is explained by a whole with `cover` authors."""
+    return cover.is_not_null() & (cover >= PHRASE_COVER * authors)
