@@ -6,8 +6,9 @@ words, common words, hashtags, phrases and domains; decoys: one author flooding 
 stopword surge, two reply storms under one post echoing a word of it (a busy thread, not a
 trend), the daily rhythm; in the spam scenario also floods of other shapes: one account at
 ten times the stream's rate, hashtag, link and ramp floods by one account, four
-sockpuppets). It is landed and run through the real pipeline (the functions the Dagster
-assets call). The other methods read the same keyword_counts:
+sockpuppets; in the CJK scenario the new words are new Han compounds posted in Japanese and
+Chinese, whose halves are everyday words). It is landed and run through the real pipeline
+(the functions the Dagster assets call). The other methods read the same keyword_counts:
 
 - EWMA: SigniTrend's per-keyword EWMA/EWMVar of the window's distinct authors (half-lives 60
   and 240 minutes), with trendlake's z form, thresholds, surprise and phrase rule: the
@@ -76,6 +77,7 @@ class Scenario:
     posts_per_minute: int
     lang_mix: Mapping[str, float] | None = None
     spam: bool = False  # floods of other shapes (see synth.SPAM_TYPES) as more decoys
+    cjk_bursts: bool = False  # new-word bursts are new Han compounds in Japanese and Chinese
 
 
 def with_cooldown(candidates: pl.DataFrame) -> list[tuple[str, str, datetime]]:
@@ -241,6 +243,7 @@ def run_scenario(
         posts_per_minute=scenario.posts_per_minute,
         lang_mix=scenario.lang_mix,
         spam=scenario.spam,
+        cjk_bursts=scenario.cjk_bursts,
     )
     lake = Lake(str(workdir / f"{scenario.name}-lake"))
     settings = Settings(lake_uri=lake.uri, **overrides)  # type: ignore[arg-type]
@@ -364,6 +367,9 @@ def main() -> int:
         # Today's Bluesky volume: thousands of keywords tested a minute, where a z-score
         # alone gives false alerts the slower streams never show.
         Scenario("todays-volume-s7", 7, 4.0, 2500),
+        # Names and compounds of three or four Han characters (大谷翔平, 人工智能) trend as
+        # themselves, not as their bigrams, whose halves are everyday words.
+        Scenario("cjk-words-s8", 8, 4.0, 300, JA_HEAVY, cjk_bursts=True),
     ]
     if args.quick:
         scenarios = [Scenario("quick-s1", 1, 3.0, 200), Scenario("quick-ja", 4, 3.0, 200, JA_HEAVY)]

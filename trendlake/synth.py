@@ -86,6 +86,10 @@ AUTHORS_PER_PPM = 20
 MIN_AUTHORS = 200
 
 BURST_SPACING_MIN = 24
+# Opt-in (`cjk_bursts=True`): the new-word bursts are new Han compounds, in these languages
+# by turns, made of two words of these vocabulary ranks.
+HAN_COMPOUND_LANGS = ("ja", "zh")
+HAN_COMPOUND_RANKS = (100, 1500)
 BURST_TYPES = ("new_word", "common_word", "hashtag", "phrase", "domain")
 BURST_KIND = {
     "new_word": "word",
@@ -532,6 +536,21 @@ def _keyword_for(
     return domain, domain
 
 
+def _han_compound(rng: random.Random, reserved: set[str], lang: str) -> str:
+    """A new compound of two common two-character Han words of `lang` (like 地震速報): its
+    halves are everyday words with a baseline, the whole is new to the stream."""
+    halves = [
+        word
+        for word in _vocab(lang).words[HAN_COMPOUND_RANKS[0] : HAN_COMPOUND_RANKS[1]]
+        if len(word) == 2 and all("\u4e00" <= char <= "\u9fff" for char in word)
+    ]
+    while True:
+        compound = rng.choice(halves) + rng.choice(halves)
+        if compound not in reserved and not _known_anywhere(compound):
+            reserved.add(compound)
+            return compound
+
+
 def _max_word_share(rate: int, posts_per_minute: int) -> float:
     """Largest per-word share whose expected English background stays <= rate / 8 at peak."""
     en_share = dict(LANG_MIX)["en"] / sum(share for _, share in LANG_MIX)
@@ -540,7 +559,12 @@ def _max_word_share(rate: int, posts_per_minute: int) -> float:
 
 
 def _plan_bursts(
-    rng: random.Random, total: int, baseline: int, ppm: int, reserved: set[str]
+    rng: random.Random,
+    total: int,
+    baseline: int,
+    ppm: int,
+    reserved: set[str],
+    cjk_bursts: bool = False,
 ) -> list[_Injection]:
     rest = total - baseline
     n_bursts = 0 if rest < 13 else 1 + (rest - 13) // BURST_SPACING_MIN
@@ -555,6 +579,11 @@ def _plan_bursts(
         counts = _burst_counts(rng, duration, rate, shape)
         keyword, text = _keyword_for(btype, rng, reserved, _max_word_share(rate, ppm))
         lang = "en"
+        if cjk_bursts and btype == "new_word":
+            # Its own random stream (seeded by the word it replaces): the plan stays the same.
+            lang = HAN_COMPOUND_LANGS[i // len(BURST_TYPES) % len(HAN_COMPOUND_LANGS)]
+            own = random.Random(f"trendlake.synth:han:{keyword}")
+            keyword = text = _han_compound(own, reserved, lang)
         if btype == "hashtag" and not ja_hashtag_done:
             lang, ja_hashtag_done = "ja", True
         n_pool = _pool_size(ppm)
@@ -668,11 +697,13 @@ def _apportion(total: int, weights: Sequence[float]) -> list[int]:
     return counts
 
 
-def _make_plan(seed: int, total: int, posts_per_minute: int, spam: bool = False) -> _Plan:
+def _make_plan(
+    seed: int, total: int, posts_per_minute: int, spam: bool = False, cjk_bursts: bool = False
+) -> _Plan:
     rng = random.Random(f"trendlake.synth:{seed}:plan")
     baseline = min(total, max(60, math.ceil(0.25 * total)))
     reserved: set[str] = {SURGE_WORD}
-    bursts = _plan_bursts(rng, total, baseline, posts_per_minute, reserved)
+    bursts = _plan_bursts(rng, total, baseline, posts_per_minute, reserved, cjk_bursts)
     flood = _plan_flood(rng, total, baseline, reserved)
     surge = _plan_surge(rng, total, baseline)
     floods = _plan_spam(seed, total, baseline, posts_per_minute, reserved) if spam else []
@@ -1325,6 +1356,7 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     lang_mix: Mapping[str, float] | None = None,
     spam: bool = False,
+    cjk_bursts: bool = False,
 ) -> SynthSummary:
     """Write a synthetic Jetstream JSONL stream to `out` and its truth to `out`.truth.json.
 
@@ -1334,13 +1366,15 @@ def generate(
     language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
     `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
     the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets.
+    `cjk_bursts` makes the new-word bursts new Han compounds posted in Japanese and Chinese
+    by turns (``地震速報``-like: two everyday words, new together).
     """
     _validate(hours, posts_per_minute)
     mix = _validate_mix(lang_mix)
     out = Path(out)
     start_dt = _normalize_start(start)
     total = max(1, round(hours * 60))
-    plan = _make_plan(seed, total, posts_per_minute, spam)
+    plan = _make_plan(seed, total, posts_per_minute, spam, cjk_bursts)
     pool = _make_pool(seed, posts_per_minute, plan.reserved)
     _bind_authors(plan, pool, seed)
     stream = _Stream(seed, plan, pool, _epoch_us(start_dt), posts_per_minute, mix)

@@ -459,3 +459,33 @@ def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
         if flood["type"] == "mass_flood":  # ten times the stream's own rate, every minute
             assert flood["peak_posts_per_minute"] == synth.MASS_FLOOD_FACTOR * 60
             assert len(posts) == 20 * flood["peak_posts_per_minute"]
+
+
+@pytest.fixture(scope="module")
+def cjk_stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
+    out = tmp_path_factory.mktemp("cjk") / "cjk.jsonl"
+    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, cjk_bursts=True)
+    return _load(out)
+
+
+def test_cjk_bursts_are_new_han_compounds_of_everyday_words(
+    stream: Stream, cjk_stream: Stream
+) -> None:
+    bursts = cjk_stream.truth["bursts"]
+    compounds = [b for b in bursts if b["type"] == "new_word"]
+    assert [b["lang"] for b in compounds] == ["ja", "zh"][: len(compounds)] and compounds
+    for burst in compounds:
+        word, lang = burst["keyword"], burst["lang"]
+        assert re.fullmatch(r"[\u4e00-\u9fff]{4}", word), word
+        vocabulary = wordfreq.get_frequency_dict(lang)
+        assert word not in vocabulary and {word[:2], word[2:]} <= vocabulary.keys()
+        posts = [p for p in cjk_stream.posts if word in p["commit"]["record"]["text"]]
+        assert len(posts) == burst["posts"]
+        assert len({p["did"] for p in posts}) == burst["authors"]
+        assert all(p["commit"]["record"]["langs"] == [lang] for p in posts)
+
+    # The other bursts keep their types, shapes and times.
+    def plan(truth: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(b["type"], b["shape"], b["onset"]) for b in truth["bursts"]]
+
+    assert plan(cjk_stream.truth) == plan(stream.truth)

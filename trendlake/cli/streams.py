@@ -53,6 +53,13 @@ def synth(
             "rate, hashtag, link and ramp floods by one account, and four sockpuppets"
         ),
     ] = False,
+    cjk_bursts: Annotated[
+        bool,
+        typer.Option(
+            help="make the new-word bursts new Han compounds (like 地震速報), posted in "
+            "Japanese and Chinese by turns"
+        ),
+    ] = False,
 ) -> None:
     """Write a realistic synthetic Jetstream stream and its ground truth (FILE.truth.json)."""
     from trendlake import synth as synthesis
@@ -67,6 +74,7 @@ def synth(
                 posts_per_minute=posts_per_minute,
                 start=time_option(start),
                 spam=spam,
+                cjk_bursts=cjk_bursts,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except ValueError as exc:
