@@ -33,7 +33,7 @@ FLAGS = {
     "CJK": re.compile(f"[{tl._CJK_CHARS}]"),
     "HANHIRA": re.compile(f"[{tl.HAN_CHARS}{tl._HIRAGANA_CHARS}]"),
     "KATA_L": re.compile(f"[{tl._KATAKANA_LETTERS}]"),
-    "KATA_C": re.compile(f"[{tl._KATAKANA_CHARS}]"),
+    "KATA_C": re.compile(f"[{tl.KATAKANA_CHARS}]"),
     "HIRA": re.compile(f"[{tl._HIRAGANA_CHARS}]"),
 }
 PRED = {
@@ -181,6 +181,8 @@ def render() -> tuple[str, int, int]:
     lines.append(f"pub const KO_PARTICLES_2: &[&str] = &[{particles_2}];")
     particles_1 = ", ".join(repr_char(ord(t)) for t in sorted(tl._KO_PARTICLES_1))
     lines.append(f"pub const KO_PARTICLES_1: &[char] = &[{particles_1}];")
+    prefixes = ", ".join(repr_char(ord(t)) for t in sorted(tl._JA_PREFIXES))
+    lines.append(f"pub const JA_PREFIXES: &[char] = &[{prefixes}];")
     for name in (
         "HANGUL_FIRST",
         "HANGUL_LAST",

@@ -114,7 +114,7 @@ def eligible(
     scores: pl.DataFrame, rules: AlertRules, windows: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """The score rows that pass every alert threshold, minus words a phrase, compound or
-    longer Han word explains (`drop_covered_parts`).
+    longer Han or mixed word explains (`drop_covered_parts`).
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
@@ -158,10 +158,11 @@ def eligible(
 
 
 def drop_covered_parts(rows: pl.DataFrame) -> pl.DataFrame:
-    """Drop a word whose surge is the surge of a phrase, compound or longer Han word
-    containing it (`trendlake.parts`): a whole scored in the same window with PHRASE_COVER
-    of its authors (the rows' `cover_authors`), or an eligible one of the same minute (for
-    rows scored before that column existed, and the methods `make eval` compares).
+    """Drop a word whose surge is the surge of a phrase, compound or longer Han or mixed
+    word containing it (`trendlake.parts`): a whole scored in the same window with
+    PHRASE_COVER of its authors (the rows' `cover_authors`), or an eligible one of the same
+    minute (for rows scored before that column existed, and the methods `make eval`
+    compares).
 
     The whole need not be eligible itself: when a new name made of everyday words ends, it
     falls under the z threshold first, while its parts' own background keeps them a little

@@ -178,9 +178,9 @@ TREND_SCORES_SCHEMA: Final = _schema(
         "cover_authors",
         pa.int64(),
         True,
-        "words only: most distinct authors of a phrase, compound or longer Han word "
-        "containing this word in the same window; with 60% of its authors, alerts take the "
-        "word's surge for the whole's (null: none, or scored before the column existed)",
+        "words only: most distinct authors of a phrase, compound or longer Han or mixed "
+        "word containing this word in the same window; with 60% of its authors, alerts take "
+        "the word's surge for the whole's (null: none, or scored before the column existed)",
     ),
 )
 

@@ -1,8 +1,10 @@
 """Which keywords are parts of which (pure, Polars): a phrase's words, a hyphenated
-compound's parts, and the shorter slices of a word of three or four Han characters.
+compound's parts, the shorter slices of a word of three or four Han characters, and the
+Katakana word and Han run (and its slices) a mixed word joins (text rule 6).
 
 "grumpy noodle" trending makes "grumpy" and "noodle" trend by the same authors, as
-"spider-man" makes "spider" trend, and "大谷翔平" every bigram and 3-gram of it (text rule 6).
+"spider-man" makes "spider" trend, "大谷翔平" every bigram and 3-gram of it, and
+"東京オリンピック" both "東京" and "オリンピック".
 A word's surge is its whole's when a whole containing it has PHRASE_COVER of its authors in
 the same window: one alert for the phrase, compound or name says it all.
 """
@@ -11,12 +13,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from trendlake.text import HAN_CHARS, KIND_PHRASE, KIND_WORD, MAX_HAN_GRAM
+from trendlake.text import HAN_CHARS, KATAKANA_CHARS, KIND_PHRASE, KIND_WORD, MAX_HAN_GRAM
 
 PHRASE_COVER = 0.6  # a whole with >= 60% of a word's authors explains the word's surge
 
-# A compound, or a word of three or more Han characters, whose pieces are its slices.
-_WHOLE_WORD = f"-|^[{HAN_CHARS}]{{3,}}$"
+# A compound; a word of three or more Han characters, whose pieces are its slices; a
+# Katakana word joined with a Han run.
+_HAN = f"[{HAN_CHARS}]"
+_KATAKANA = f"[{KATAKANA_CHARS}]"
+_MIXED = f"^{_HAN}+{_KATAKANA}+$|^{_KATAKANA}+{_HAN}+$"
+_WHOLE_WORD = f"-|^{_HAN}{{3,}}$|{_MIXED}"
 
 
 def _is_whole() -> pl.Expr:
@@ -29,11 +35,14 @@ def _parts_of() -> pl.Expr:
     """The words of a whole (`_is_whole` rows): a list, which may hold the whole itself and
     slices too short to be words; `whole_parts` leaves those out."""
     keyword = pl.col("keyword")
+    han = keyword.str.replace_all(_KATAKANA, "")  # of a mixed word
     return (
         pl.when(pl.col("kind") == KIND_PHRASE)
         .then(keyword.str.split(" "))
         .when(keyword.str.contains("-", literal=True))
         .then(keyword.str.split("-"))
+        .when(keyword.str.contains(_MIXED))
+        .then(pl.concat_list(han, keyword.str.replace_all(_HAN, ""), *_han_slices(han)))
         # Every slice of a Han word is one of its keywords: the text gives them all.
         .otherwise(pl.concat_list(_han_slices(keyword)))
     )

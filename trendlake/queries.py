@@ -41,8 +41,8 @@ def trends_at(
 
     With `lang`, only keywords whose window has at least 30% of its posts in that language.
     Unless `kind` asks for one kind, a word that is part of a phrase, compound or longer Han
-    word with 60% of its authors (`trendlake.parts`) is left out: "大谷翔平" trending is one
-    line, not six of its pieces.
+    or mixed word with 60% of its authors (`trendlake.parts`) is left out: "大谷翔平"
+    trending is one line, not six of its pieces.
     """
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}: use word, phrase, hashtag or domain")

@@ -55,16 +55,21 @@ downstream count depends on them.
    separate words (and break phrases, rule 7).
 6. CJK. Han, Hiragana and Katakana have no spaces, so such a run never becomes one token.
    Each Katakana run of length >= 2 is a word (loanwords: ``ポケモン``). The rest of the
-   run (Han and Hiragana) gives its character bigrams that contain at least one Han
-   character; Hiragana-only bigrams are grammar noise and dropped, and a lone Han character
-   gives nothing. Three or four Han characters in a row are also a word, after the
-   segment's bigrams, by where they end (``大谷翔平が`` -> ``大谷``, ``谷翔``, ``翔平``,
-   ``平が``, ``大谷翔``, ``谷翔平``, ``大谷翔平``): names and compounds such as ``東京都`` or
-   ``人工智能`` are what people search for and what trends, and an alert for the whole
-   stands for the surge of its pieces (`trendlake.parts`). Only a run of at most 8 Han
-   characters gives them (``MAX_HAN_RUN``): Japanese puts kana between its Han words, and a
-   longer run is a Chinese clause, whose 3- and 4-grams are mostly made across words and
-   would nearly triple the keywords a Chinese post gives.
+   run (Han and Hiragana) gives its character bigrams that start with a Han character
+   (``東京``, ``食べ``, ``猫が``: a one-character word only counts with what follows it), or
+   with the honorific prefix ``お`` or ``ご`` before one (``お茶``, ``ご飯``). Other bigrams
+   are grammar noise and dropped: Hiragana-only ones, and Hiragana before Han, where a word
+   ends and the next begins (``は東``, ``った時``). A lone Han character gives nothing.
+   Three or four Han characters in a row are also a word, after the segment's bigrams, by
+   where they end (``大谷翔平が`` -> ``大谷``, ``谷翔``, ``翔平``, ``平が``, ``大谷翔``,
+   ``谷翔平``, ``大谷翔平``): names and compounds such as ``東京都`` or ``人工智能`` are what
+   people search for and what trends, and an alert for the whole stands for the surge of
+   its pieces (`trendlake.parts`). Only a run of at most 8 Han characters gives them
+   (``MAX_HAN_RUN``): Japanese puts kana between its Han words, and a longer run is a
+   Chinese clause, whose 3- and 4-grams are mostly made across words and would nearly
+   triple the keywords a Chinese post gives. Last, a Katakana word with a run of at most 4
+   Han characters right before or after it is a word too, the two joined
+   (``東京オリンピック``, ``新型コロナ``, ``コロナ禍``): Japanese compounds mix the scripts.
    Korean is space-separated: a Hangul word loses one trailing particle
    (은 는 이 가 을 를 에 의 도 로 으로 와 과 에서 에게 한테 까지 부터 만) when at least 2
    characters remain (``한국에서`` -> ``한국``; the rule is naive: ``고양이`` -> ``고양``).
@@ -81,6 +86,7 @@ downstream count depends on them.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -93,6 +99,7 @@ from trendlake.stopwords_function import FUNCTION_WORDS
 
 __all__ = [
     "HAN_CHARS",
+    "KATAKANA_CHARS",
     "KINDS",
     "KIND_DOMAIN",
     "KIND_HASHTAG",
@@ -139,8 +146,8 @@ _HIRAGANA_CHARS = f"{_HIRAGANA_FIRST}-{_HIRAGANA_LAST}"
 # Not the ・ middle dot (punctuation) nor ヵ ヶ (above); the ー long-vowel mark (30fc) only
 # lengthens a preceding letter, so it cannot start a word.
 _KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
-_KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
-_CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + _KATAKANA_CHARS
+KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
+_CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + KATAKANA_CHARS
 
 
 _HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"  # precomposed syllables
@@ -226,9 +233,15 @@ _TOKEN_RE = re.compile(
 
 # Inside a CJK run: Katakana words, and the Han/Hiragana segments between them.
 _CJK_SPLIT_RE = re.compile(
-    rf"([{_KATAKANA_LETTERS}][{_KATAKANA_CHARS}]++)|([{HAN_CHARS}{_HIRAGANA_CHARS}]{{2,}}+)"
+    rf"([{_KATAKANA_LETTERS}][{KATAKANA_CHARS}]++)|([{HAN_CHARS}{_HIRAGANA_CHARS}]{{2,}}+)"
 )
 _HAN_RUN_RE = re.compile(f"[{HAN_CHARS}]{{3,}}")
+_HAN_CHAR_RE = re.compile(f"[{HAN_CHARS}]")
+# A CJK run as pieces: a Han run, a Katakana run, or any other one character.
+_CJK_PIECE_RE = re.compile(
+    rf"([{HAN_CHARS}]++)|([{_KATAKANA_LETTERS}][{KATAKANA_CHARS}]*+)"
+    rf"|[^{HAN_CHARS}{_KATAKANA_LETTERS}]"
+)
 _JAMO_ONLY_RE = re.compile(rf"[{_JAMO_FIRST}-{_JAMO_LAST}]+")
 _URL_HOST_RE = re.compile(r"\s*https?://(?:[^\s/?#@]*@)?([^\s/?#:]*)", re.IGNORECASE)
 # Dot-separated labels; the TLD starts with a letter, which rejects IPv4 addresses.
@@ -243,6 +256,9 @@ _ELISIONS = frozenset((
 # fmt: on
 _KO_PARTICLES_2 = frozenset(("으로", "에서", "에게", "한테", "까지", "부터"))
 _KO_PARTICLES_1 = frozenset("은는이가을를에의도로와과만")
+# Hiragana that starts a word before Han (お茶, ご飯); any other Hiragana before a Han
+# character ends the word before it (は東, が人, った時).
+_JA_PREFIXES = frozenset("おご")
 
 
 # --- public helpers ---------------------------------------------------------------------
@@ -603,24 +619,27 @@ def _has_hangul_syllable(pair: str) -> bool:
 
 
 def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
-    """Append the Katakana words, Han-bearing bigrams and Han 3- and 4-grams of one CJK run
-    (rule 6) to `out`.
+    """Append the Katakana words, Han-bearing bigrams, Han 3- and 4-grams and Katakana words
+    joined with their Han neighbours of one CJK run (rule 6) to `out`.
 
     The bigram loop is a plain loop, inlined here: measured faster than building every
     bigram in C (map/zip, slices) and filtering, and than a zero-width-lookahead regex,
     because most of the cost is creating each bigram string anyway.
     """
+    katakana_words = False
     for katakana, segment in _CJK_SPLIT_RE.findall(run):
         if katakana:
+            katakana_words = True
             if katakana not in stop:
                 out.append(katakana)
             continue
-        # A Han/Hiragana segment: its bigrams that are not both Hiragana.
+        # A Han/Hiragana segment: its bigrams that start with Han, or with an honorific
+        # prefix before Han.
         prev = segment[0]
         prev_kana = _HIRAGANA_FIRST <= prev <= _HIRAGANA_LAST
         for char in segment[1:]:
             kana = _HIRAGANA_FIRST <= char <= _HIRAGANA_LAST
-            if not (kana and prev_kana):
+            if not prev_kana or (not kana and prev in _JA_PREFIXES):
                 bigram = prev + char
                 if bigram not in stop:
                     out.append(bigram)
@@ -634,6 +653,25 @@ def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
                             gram = han[end - length : end]
                             if gram not in stop:
                                 out.append(gram)
+    if katakana_words and _HAN_CHAR_RE.search(run):
+        _mixed_words(run, stop, out)
+
+
+def _mixed_words(run: str, stop: frozenset[str], out: list[str]) -> None:
+    """Append each Katakana word joined with a run of at most MAX_HAN_GRAM Han characters
+    right before or after it (``東京オリンピック``, ``コロナ禍``, ``ワールドカップ日本代表``)."""
+    pieces = [
+        (han, katakana if len(katakana) > 1 else "") for han, katakana in _CJK_PIECE_RE.findall(run)
+    ]
+    for (han, katakana), (next_han, next_katakana) in itertools.pairwise(pieces):
+        if han and next_katakana and len(han) <= MAX_HAN_GRAM:
+            word = han + next_katakana
+        elif katakana and next_han and len(next_han) <= MAX_HAN_GRAM:
+            word = katakana + next_han
+        else:
+            continue
+        if word not in stop:
+            out.append(word)
 
 
 # Cached, like `_clean_host`: tags and link hosts repeat across posts far more than words do

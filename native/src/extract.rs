@@ -729,6 +729,7 @@ impl Post {
         let n = c.len();
         let mut i = 0;
         let mut buf = String::new();
+        let mut katakana_words = false;
         while i < n {
             if is(c[i], KATA_L) {
                 let mut m = i + 1;
@@ -736,6 +737,7 @@ impl Post {
                     m += 1;
                 }
                 if m > i + 1 {
+                    katakana_words = true;
                     buf.clear();
                     buf.extend(&c[i..m]);
                     let h = hash_bytes(buf.as_bytes());
@@ -757,7 +759,7 @@ impl Post {
                     let mut prev_kana = in_range(prev, HIRAGANA_FIRST, HIRAGANA_LAST);
                     for &ch in &seg[1..] {
                         let kana = in_range(ch, HIRAGANA_FIRST, HIRAGANA_LAST);
-                        if !(kana && prev_kana) {
+                        if !prev_kana || (!kana && JA_PREFIXES.contains(&prev)) {
                             let mut bytes = [0u8; 8];
                             let a = prev.encode_utf8(&mut bytes).len();
                             let b = ch.encode_utf8(&mut bytes[a..]).len();
@@ -779,6 +781,48 @@ impl Post {
                 }
             }
             i += 1;
+        }
+        if katakana_words && c.iter().any(|&ch| is_han(ch)) {
+            self.mixed_words(c, stop, &mut buf);
+        }
+    }
+
+    /// `_mixed_words`: each Katakana word joined with a run of at most MAX_HAN_GRAM Han
+    /// characters right before or after it.
+    fn mixed_words(&mut self, c: &[char], stop: &StopSet, buf: &mut String) {
+        // The previous piece: (start, end, is a Han run, is a Katakana word).
+        let mut prev: Option<(usize, usize, bool, bool)> = None;
+        let mut i = 0;
+        while i < c.len() {
+            let (end, han, katakana) = if is_han(c[i]) {
+                let mut m = i + 1;
+                while m < c.len() && is_han(c[m]) {
+                    m += 1;
+                }
+                (m, true, false)
+            } else if is(c[i], KATA_L) {
+                let mut m = i + 1;
+                while m < c.len() && is(c[m], KATA_C) {
+                    m += 1;
+                }
+                (m, false, m > i + 1)
+            } else {
+                (i + 1, false, false)
+            };
+            if let Some((start, _, prev_han, prev_katakana)) = prev {
+                let joined = (prev_han && katakana && i - start <= MAX_HAN_GRAM)
+                    || (prev_katakana && han && end - i <= MAX_HAN_GRAM);
+                if joined {
+                    buf.clear();
+                    buf.extend(&c[start..end]);
+                    let h = hash_bytes(buf.as_bytes());
+                    if !stop.contains_hashed(buf, h) {
+                        self.push_word(buf, Some(h));
+                    }
+                }
+            }
+            prev = Some((i, end, han, katakana));
+            i = end;
         }
     }
 
@@ -812,6 +856,11 @@ impl Post {
             i = m;
         }
     }
+}
+
+/// A Han character of rule 6 (Han/Hiragana, not Hiragana).
+fn is_han(c: char) -> bool {
+    is(c, HANHIRA) && !in_range(c, HIRAGANA_FIRST, HIRAGANA_LAST)
 }
 
 /// Where `str.splitlines` cuts: every one of these is also a blank (`\s`).

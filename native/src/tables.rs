@@ -8240,6 +8240,7 @@ pub const BARE_TLDS: &[&str] = &["\u{63}\u{6f}\u{6d}", "\u{6f}\u{72}\u{67}", "\u
 pub const ELISIONS: &[&str] = &["\u{61}\u{6c}\u{6c}", "\u{63}", "\u{64}", "\u{64}\u{61}\u{6c}\u{6c}", "\u{64}\u{65}\u{6c}\u{6c}", "\u{6a}", "\u{6a}\u{75}\u{73}\u{71}\u{75}", "\u{6c}", "\u{6c}\u{6f}\u{72}\u{73}\u{71}\u{75}", "\u{6d}", "\u{6e}", "\u{6e}\u{65}\u{6c}\u{6c}", "\u{70}\u{75}\u{69}\u{73}\u{71}\u{75}", "\u{71}\u{75}", "\u{71}\u{75}\u{65}\u{6c}\u{6c}", "\u{71}\u{75}\u{6f}\u{69}\u{71}\u{75}", "\u{73}", "\u{73}\u{75}\u{6c}\u{6c}", "\u{74}", "\u{75}\u{6e}"];
 pub const KO_PARTICLES_2: &[&str] = &["\u{ae4c}\u{c9c0}", "\u{bd80}\u{d130}", "\u{c5d0}\u{ac8c}", "\u{c5d0}\u{c11c}", "\u{c73c}\u{b85c}", "\u{d55c}\u{d14c}"];
 pub const KO_PARTICLES_1: &[char] = &['\u{ac00}', '\u{acfc}', '\u{b294}', '\u{b3c4}', '\u{b85c}', '\u{b97c}', '\u{b9cc}', '\u{c5d0}', '\u{c640}', '\u{c740}', '\u{c744}', '\u{c758}', '\u{c774}'];
+pub const JA_PREFIXES: &[char] = &['\u{304a}', '\u{3054}'];
 pub const HANGUL_FIRST: char = '\u{ac00}';
 pub const HANGUL_LAST: char = '\u{d7a3}';
 pub const JAMO_FIRST: char = '\u{1100}';

@@ -409,6 +409,23 @@ def test_a_han_run_longer_than_eight_characters_gives_only_bigrams() -> None:
     assert "人工智能" in words("今天，人工智能发展很快", ("zh",))  # punctuation ends a run
 
 
+def test_a_katakana_word_joins_the_han_run_beside_it() -> None:
+    assert "東京オリンピック" in words("東京オリンピックが始まる", ("ja",))
+    assert words("コロナ禍で", ("ja",)) == ["コロナ", "禍で", "コロナ禍"]
+    found = words("ワールドカップ日本代表", ("ja",))
+    assert found[-1] == "ワールドカップ日本代表" and "日本代表" in found
+    # Not across kana, not with a Han run of more than four, not a lone Katakana letter.
+    assert words("東京のオリンピック", ("ja",)) == ["東京", "京の", "オリンピック"]
+    assert "衆議院選挙ポスター" not in words("衆議院選挙ポスター", ("ja",))
+    assert words("東京ア", ("ja",)) == ["東京"]
+
+
+def test_hiragana_before_han_ends_a_word_unless_it_is_an_honorific_prefix() -> None:
+    # は東 and った時 straddle two words; お茶 and ご飯 are words.
+    assert words("今日は東京に行った時", ("ja",)) == ["今日", "日は", "東京", "京に", "行っ"]
+    assert words("お茶とご飯", ("ja",)) == ["お茶", "茶と", "ご飯"]
+
+
 def _is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 

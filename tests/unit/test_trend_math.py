@@ -130,7 +130,7 @@ def test_native_and_python_extraction_give_the_same_occurrences() -> None:
     python = post_keywords(posts, native=False)
     for ours, reference in zip(native, python, strict=True):
         assert ours.to_list() == reference.to_list()
-    assert native[0].to_list() == [3, 3, 3, 0]
+    assert native[0].to_list() == [3, 4, 3, 0]  # ポケモン, 新作, 発表, ポケモン新作
 
 
 def test_posts_without_keywords_add_no_occurrences() -> None:
@@ -735,11 +735,14 @@ def test_scores_carry_the_authors_of_the_widest_whole_containing_each_word() -> 
         _window(100, 10, keyword="spider"),
         _window(100, 7, keyword="大谷翔平"),
         _window(100, 7, keyword="谷翔"),
+        _window(100, 6, keyword="東京オリンピック"),
+        _window(100, 9, keyword="オリンピック"),
+        _window(100, 9, keyword="東京"),
         _window(100, 9, keyword="grumpy"),
         _window(101, 9, keyword="grumpy"),  # a minute without the phrase
         _window(100, 9, keyword="#noodle") | {"kind": "hashtag"},  # only words are parts
     ]
-    history = pl.concat([_history(w["keyword"], [1] * 60, 40) for w in windows[:8]])  # type: ignore[arg-type]
+    history = pl.concat([_history(w["keyword"], [1] * 60, 40) for w in windows[:11]])  # type: ignore[arg-type]
     scored = _score(windows, history, _volume(range(40, 102), 100))
     cover = {
         (row["keyword"], row["minute"]): row["cover_authors"]
@@ -751,6 +754,7 @@ def test_scores_carry_the_authors_of_the_widest_whole_containing_each_word() -> 
     assert cover[("grumpy", minute + M)] is None
     assert cover[("spider", minute)] == 8
     assert cover[("谷翔", minute)] == 7
+    assert cover[("オリンピック", minute)] == cover[("東京", minute)] == 6
     assert cover[("#noodle", minute)] is None
     assert cover[("grumpy noodle", minute)] is None
 
