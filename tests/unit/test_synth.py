@@ -94,12 +94,16 @@ def _matching(stream: Stream, kind: str, keyword: str) -> list[dict[str, Any]]:
     return [p for p in stream.posts if _has_keyword(p["commit"]["record"], kind, keyword)]
 
 
+def _three_hours(factory: pytest.TempPathFactory, name: str, **options: bool) -> Stream:
+    """Three hours at a low rate: every burst type and decoy, still quick to parse."""
+    out = factory.mktemp(name) / f"{name}.jsonl"
+    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, **options)
+    return _load(out)
+
+
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
-    """Three hours at a low rate: every burst type and decoy, still quick to parse."""
-    out = tmp_path_factory.mktemp("synth") / "stream.jsonl"
-    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60)
-    return _load(out)
+    return _three_hours(tmp_path_factory, "stream")
 
 
 # --------------------------------------------------------------------------- determinism
@@ -422,9 +426,7 @@ def test_daily_rhythm_is_recorded_and_visible(stream: Stream) -> None:
 
 @pytest.fixture(scope="module")
 def spam_stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
-    out = tmp_path_factory.mktemp("spam") / "spam.jsonl"
-    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, spam=True)
-    return _load(out)
+    return _three_hours(tmp_path_factory, "spam", spam=True)
 
 
 def test_spam_adds_floods_of_other_shapes_and_changes_nothing_else(
@@ -463,9 +465,7 @@ def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
 
 @pytest.fixture(scope="module")
 def cjk_stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
-    out = tmp_path_factory.mktemp("cjk") / "cjk.jsonl"
-    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, cjk_bursts=True)
-    return _load(out)
+    return _three_hours(tmp_path_factory, "cjk", cjk_bursts=True)
 
 
 def test_cjk_bursts_are_new_han_compounds_of_everyday_words(
