@@ -26,7 +26,8 @@ _WHOLE_WORD = f"-|^{_HAN}{{3,}}$|{_MIXED}"
 
 
 def _is_whole() -> pl.Expr:
-    """Keyword rows that have parts: phrases, compounds and Han words of 3+ characters."""
+    """Keyword rows that have parts: phrases, compounds, Han words of 3+ characters and
+    Katakana words joined with Han."""
     word = pl.col("kind") == KIND_WORD
     return (pl.col("kind") == KIND_PHRASE) | word & pl.col("keyword").str.contains(_WHOLE_WORD)
 
