@@ -55,11 +55,14 @@ downstream count depends on them.
    separate words (and break phrases, rule 7).
 6. CJK. Han, Hiragana and Katakana have no spaces, so such a run never becomes one token.
    Each Katakana run of length >= 2 is a word (loanwords: ``ポケモン``). The rest of the
-   run (Han and Hiragana) gives its character bigrams that start with a Han character
-   (``東京``, ``食べ``, ``猫が``: a one-character word only counts with what follows it), or
-   with the honorific prefix ``お`` or ``ご`` before one (``お茶``, ``ご飯``). Other bigrams
-   are grammar noise and dropped: Hiragana-only ones, and Hiragana before Han, where a word
-   ends and the next begins (``は東``, ``った時``). A lone Han character gives nothing.
+   run (Han and Hiragana) gives its character bigrams of two Han characters (``東京``), of a
+   Han character that stands alone and the Hiragana after it (``食べ``, ``猫が``: a
+   one-character word or verb stem only counts with what follows it), and of the honorific
+   prefix ``お`` or ``ご`` and Han (``お茶``, ``ご飯``). Other bigrams are grammar noise and
+   dropped: Hiragana-only ones; Hiragana before Han, where a word ends and the next begins
+   (``は東``, ``った時``); and Han after Han before Hiragana, the end of a word the Han
+   bigrams already hold and its particle (``最高で`` gives ``最高``, not ``高で``). A lone Han
+   character gives nothing.
    Three or four Han characters in a row are also a word, after the segment's bigrams, by
    where they end (``大谷翔平が`` -> ``大谷``, ``谷翔``, ``翔平``, ``平が``, ``大谷翔``,
    ``谷翔平``, ``大谷翔平``): names and compounds such as ``東京都`` or ``人工智能`` are what
@@ -633,16 +636,18 @@ def _cjk_words(run: str, stop: frozenset[str], out: list[str]) -> None:
             if katakana not in stop:
                 out.append(katakana)
             continue
-        # A Han/Hiragana segment: its bigrams that start with Han, or with an honorific
-        # prefix before Han.
+        # A Han/Hiragana segment: its bigrams of two Han, of a lone Han and Hiragana, and of
+        # an honorific prefix and Han.
         prev = segment[0]
         prev_kana = _HIRAGANA_FIRST <= prev <= _HIRAGANA_LAST
+        prev_alone = True  # prev is not Han after Han
         for char in segment[1:]:
             kana = _HIRAGANA_FIRST <= char <= _HIRAGANA_LAST
-            if not prev_kana or (not kana and prev in _JA_PREFIXES):
+            if (not kana and prev in _JA_PREFIXES) if prev_kana else (not kana or prev_alone):
                 bigram = prev + char
                 if bigram not in stop:
                     out.append(bigram)
+            prev_alone = prev_kana or kana
             prev, prev_kana = char, kana
         # Then the 3- and 4-grams of its Han runs, by where they end.
         if len(segment) > 2:

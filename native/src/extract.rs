@@ -757,9 +757,16 @@ impl Post {
                     let seg = &c[i..m];
                     let mut prev = seg[0];
                     let mut prev_kana = in_range(prev, HIRAGANA_FIRST, HIRAGANA_LAST);
+                    // prev is not Han after Han
+                    let mut prev_alone = true;
                     for &ch in &seg[1..] {
                         let kana = in_range(ch, HIRAGANA_FIRST, HIRAGANA_LAST);
-                        if !prev_kana || (!kana && JA_PREFIXES.contains(&prev)) {
+                        let keep = if prev_kana {
+                            !kana && JA_PREFIXES.contains(&prev)
+                        } else {
+                            !kana || prev_alone
+                        };
+                        if keep {
                             let mut bytes = [0u8; 8];
                             let a = prev.encode_utf8(&mut bytes).len();
                             let b = ch.encode_utf8(&mut bytes[a..]).len();
@@ -770,6 +777,7 @@ impl Post {
                                 self.push_word(bigram, Some(h));
                             }
                         }
+                        prev_alone = prev_kana || kana;
                         prev = ch;
                         prev_kana = kana;
                     }

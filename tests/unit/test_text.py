@@ -398,7 +398,7 @@ def test_han_names_and_compounds_up_to_four_characters_are_words() -> None:
     assert max(map(len, words("中華人民共和国", ("zh",)))) == 4
     # After the segment's bigrams come the longer grams, by where they end.
     assert words("大谷翔平が", ("ja",)) == [
-        "大谷", "谷翔", "翔平", "平が", "大谷翔", "谷翔平", "大谷翔平",
+        "大谷", "谷翔", "翔平", "大谷翔", "谷翔平", "大谷翔平",
     ]  # fmt: skip
 
 
@@ -415,15 +415,18 @@ def test_a_katakana_word_joins_the_han_run_beside_it() -> None:
     found = words("ワールドカップ日本代表", ("ja",))
     assert found[-1] == "ワールドカップ日本代表" and "日本代表" in found
     # Not across kana, not with a Han run of more than four, not a lone Katakana letter.
-    assert words("東京のオリンピック", ("ja",)) == ["東京", "京の", "オリンピック"]
+    assert words("東京のオリンピック", ("ja",)) == ["東京", "オリンピック"]
     assert "衆議院選挙ポスター" not in words("衆議院選挙ポスター", ("ja",))
     assert words("東京ア", ("ja",)) == ["東京"]
 
 
-def test_hiragana_before_han_ends_a_word_unless_it_is_an_honorific_prefix() -> None:
-    # は東 and った時 straddle two words; お茶 and ご飯 are words.
-    assert words("今日は東京に行った時", ("ja",)) == ["今日", "日は", "東京", "京に", "行っ"]
+def test_bigrams_across_a_word_end_are_not_words() -> None:
+    # は東 and った時 straddle two words, and so do 日は and 京に: the end of a Han word
+    # (which 今日 and 東京 hold) and its particle. お茶 and ご飯 are words, and a Han
+    # character alone counts with the Hiragana after it: 行っ, 猫が.
+    assert words("今日は東京に行った時", ("ja",)) == ["今日", "東京", "行っ"]
     assert words("お茶とご飯", ("ja",)) == ["お茶", "茶と", "ご飯"]
+    assert words("最高でした、猫が好き", ("ja",)) == ["最高", "猫が", "好き"]
 
 
 def _is_han(char: str) -> bool:
