@@ -32,23 +32,6 @@ def _is_whole() -> pl.Expr:
     return (pl.col("kind") == KIND_PHRASE) | word & pl.col("keyword").str.contains(_WHOLE_WORD)
 
 
-def _parts_of() -> pl.Expr:
-    """The words of a whole (`_is_whole` rows): a list, which may hold the whole itself and
-    slices too short to be words; `whole_parts` leaves those out."""
-    keyword = pl.col("keyword")
-    han = keyword.str.replace_all(_KATAKANA, "")  # of a mixed word
-    return (
-        pl.when(pl.col("kind") == KIND_PHRASE)
-        .then(keyword.str.split(" "))
-        .when(keyword.str.contains("-", literal=True))
-        .then(keyword.str.split("-"))
-        .when(keyword.str.contains(_MIXED))
-        .then(pl.concat_list(han, keyword.str.replace_all(_HAN, ""), *_han_slices(han)))
-        # Every slice of a Han word is one of its keywords: the text gives them all.
-        .otherwise(pl.concat_list(_han_slices(keyword)))
-    )
-
-
 def _han_slices(keyword: pl.Expr) -> list[pl.Expr]:
     """The slices of 2 to MAX_HAN_GRAM - 1 characters (shorter ones at the word's end)."""
     return [
@@ -60,12 +43,28 @@ def _han_slices(keyword: pl.Expr) -> list[pl.Expr]:
 
 def whole_parts(rows: pl.DataFrame) -> pl.DataFrame:
     """(minute, word, whole_authors): each whole of `rows` once per word it contains."""
+    keyword = pl.col("keyword")
+    wholes = rows.filter(_is_whole()).select(
+        "minute", "kind", "keyword", whole_authors="unique_authors"
+    )
+    phrase = pl.col("kind") == KIND_PHRASE
+    compound = ~phrase & keyword.str.contains("-", literal=True)
+    mixed = ~phrase & ~compound & keyword.str.contains(_MIXED)
+    han = keyword.str.replace_all(_KATAKANA, "")  # the Han run of a mixed word
+    # Each kind of whole apart: in one when/then every branch would run on every row, and
+    # slicing the phrases cost more than the rest of the scores step's parts together.
+    kinds = (
+        (phrase, keyword.str.split(" ")),
+        (compound, keyword.str.split("-")),
+        (mixed, pl.concat_list(han, keyword.str.replace_all(_HAN, ""), *_han_slices(han))),
+        # Every slice of a Han word is one of its keywords: the text gives them all.
+        (~phrase & ~compound & ~mixed, pl.concat_list(_han_slices(keyword))),
+    )
     return (
-        rows.filter(_is_whole())
-        .select("minute", word=_parts_of(), whole=pl.col("keyword"), whole_authors="unique_authors")
+        pl.concat([wholes.filter(which).with_columns(word=words) for which, words in kinds])
         .explode("word")
-        .filter((pl.col("word") != pl.col("whole")) & (pl.col("word").str.len_chars() >= 2))
-        .drop("whole")
+        .filter((pl.col("word") != keyword) & (pl.col("word").str.len_chars() >= 2))
+        .select("minute", "word", "whole_authors")
     )
 
 
