@@ -724,6 +724,14 @@ impl Post {
         Ok(prev)
     }
 
+    /// Push a CJK word (`_cjk_words`) unless it is a stopword.
+    fn push_unless_stopword(&mut self, word: &str, stop: &StopSet) {
+        let h = hash_bytes(word.as_bytes());
+        if !stop.contains_hashed(word, h) {
+            self.push_word(word, Some(h));
+        }
+    }
+
     /// `_cjk_words`.
     fn cjk_words(&mut self, c: &[char], stop: &StopSet) {
         let n = c.len();
@@ -740,10 +748,7 @@ impl Post {
                     katakana_words = true;
                     buf.clear();
                     buf.extend(&c[i..m]);
-                    let h = hash_bytes(buf.as_bytes());
-                    if !stop.contains_hashed(&buf, h) {
-                        self.push_word(&buf, Some(h));
-                    }
+                    self.push_unless_stopword(&buf, stop);
                     i = m;
                     continue;
                 }
@@ -772,10 +777,7 @@ impl Post {
                             let b = ch.encode_utf8(&mut bytes[a..]).len();
                             // SAFETY: two whole UTF-8 encoded characters.
                             let bigram = unsafe { std::str::from_utf8_unchecked(&bytes[..a + b]) };
-                            let h = hash_bytes(bigram.as_bytes());
-                            if !stop.contains_hashed(bigram, h) {
-                                self.push_word(bigram, Some(h));
-                            }
+                            self.push_unless_stopword(bigram, stop);
                         }
                         prev_alone = prev_kana || kana;
                         prev = ch;
@@ -823,10 +825,7 @@ impl Post {
                 if joined {
                     buf.clear();
                     buf.extend(&c[start..end]);
-                    let h = hash_bytes(buf.as_bytes());
-                    if !stop.contains_hashed(buf, h) {
-                        self.push_word(buf, Some(h));
-                    }
+                    self.push_unless_stopword(buf, stop);
                 }
             }
             prev = Some((i, end, han, katakana));
@@ -854,10 +853,7 @@ impl Post {
                     for length in 3..=end.min(MAX_HAN_GRAM) {
                         buf.clear();
                         buf.extend(&run[end - length..end]);
-                        let h = hash_bytes(buf.as_bytes());
-                        if !stop.contains_hashed(buf, h) {
-                            self.push_word(buf, Some(h));
-                        }
+                        self.push_unless_stopword(buf, stop);
                     }
                 }
             }
