@@ -35,6 +35,7 @@ FLAGS = {
     "KATA_L": re.compile(f"[{tl._KATAKANA_LETTERS}]"),
     "KATA_C": re.compile(f"[{tl.KATAKANA_CHARS}]"),
     "HIRA": re.compile(f"[{tl._HIRAGANA_CHARS}]"),
+    "SEGMENTED": re.compile(f"[{tl._SEGMENTED_CHARS}]"),
 }
 PRED = {
     "ALNUM": str.isalnum,

@@ -29,3 +29,6 @@ class Tokenizer:
 
 def author_keys(n: int, dids: _StringParts) -> bytes:
     """`trendlake.windows.author_key` of `n` DIDs, as little-endian int64s."""
+
+def word_segments(text: str) -> list[str]:
+    """The pieces between the word boundaries ICU's segmenter finds in `text`, in order."""

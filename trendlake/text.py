@@ -46,7 +46,7 @@ downstream count depends on them.
      languages use stopwords-iso's;
    - shorter than 3 characters, except that a token containing a Hangul syllable needs
      only 2 (Korean words are short);
-   - longer than 40 characters (hashes, base64, unsegmented scripts such as Thai);
+   - longer than 40 characters (hashes, base64, a sentence of an unsegmented script);
    - made only of digits, hyphens and apostrophes: numbers are not keywords (``2024``,
      ``1,000``, ``1-0``, ``2024-25`` -> nothing), but a token mixing letters and digits is
      a word (``covid19``, ``ps5``, ``covid-19``);
@@ -77,6 +77,16 @@ downstream count depends on them.
    (은 는 이 가 을 를 에 의 도 로 으로 와 과 에서 에게 한테 까지 부터 만) when at least 2
    characters remain (``한국에서`` -> ``한국``; the rule is naive: ``고양이`` -> ``고양``).
    Stopwords apply to all of these tokens.
+   Thai, Lao, Khmer and Burmese have no spaces between words either, and their letters
+   pair into nothing meaningful: a word token holding a letter of those scripts is cut into
+   words by ICU's word segmenter (ICU4X's LSTM models for these scripts, compiled into the
+   native module: `word_segments`). Each piece is then a word token of its own, kept or
+   dropped by rule 5, and neighbours form phrases by rule 7, as if spaces stood between
+   them (``ไปเที่ยวกรุงเทพ`` -> ``เที่ยว``, ``กรุง``, ``เทพ``, ``เที่ยว กรุง``, ``กรุง เทพ``;
+   ``ไป`` is too short). Hashtags and links in these scripts are not cut. The models find
+   new names better than ICU's dictionaries do (``ลิซ่า``, ``แบล็ก``, ``พิงก์``, where the
+   Thai dictionary gives syllables), at about 5 µs a character. Without the native module
+   such a token stays whole, as rule 5 says.
 7. Phrases are two kept word tokens next to each other in the text, joined by one space,
    kind ``phrase``. Only whitespace within one line may separate them: a line break (what
    ``str.splitlines`` splits at), punctuation, emoji, a removed URL/mention/hashtag or a
@@ -92,13 +102,19 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 import stopwordsiso
 
 from trendlake.stopwords_en import ENGLISH_STOPWORDS
 from trendlake.stopwords_function import FUNCTION_WORDS
+
+_word_segments: Callable[[str], list[str]] | None
+try:  # ICU's word segmenter, compiled into the native tokenizer (rule 6)
+    from trendlake_native import word_segments as _word_segments
+except ImportError:  # built without cargo: tokens of those scripts stay whole
+    _word_segments = None
 
 __all__ = [
     "HAN_CHARS",
@@ -151,6 +167,14 @@ _HIRAGANA_CHARS = f"{_HIRAGANA_FIRST}-{_HIRAGANA_LAST}"
 _KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
 KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
 _CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + KATAKANA_CHARS
+# Thai, Lao, Myanmar (and its extensions), Khmer (and its symbols): scripts written without
+# spaces whose words rule 6 has ICU find. Unlike CJK they stay in the word class: a word
+# token is cut after it is found, so hashtags and links in them stay whole.
+_SEGMENTED_CHARS = (
+    "\u0e00-\u0e7f\u0e80-\u0eff"  # Thai, Lao
+    "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"  # Myanmar
+    "\u1780-\u17ff\u19e0-\u19ff"  # Khmer
+)
 
 
 _HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"  # precomposed syllables
@@ -409,7 +433,9 @@ def extract_keywords(
             text = _plain_marks(normalize(text))
             # Checked after NFKC, which turns halfwidth kana into CJK characters, and "…"
             # into ASCII. CJK text has few blanks: cutting it into chunks would only add work.
-            if not text.isascii() and _CJK_SEARCH(text):
+            # Text of a segmented script goes this way too: `_scan` would take a token of it
+            # for a plain word.
+            if not text.isascii() and _UNSPACED_SEARCH(text):
                 for line in text.splitlines():
                     _scan_chunk(line, None, stop, tags, domains, words, phrases)
             else:
@@ -445,6 +471,9 @@ _EDGE_PUNCT = (
     "¡¿«»‘“”„‹›–—•·°§¶†"  # common non-ASCII punctuation that NFKC leaves alone
 )
 _CJK_SEARCH = re.compile(f"[{_CJK_CHARS}]").search
+# Text that goes through `_TOKEN_RE` whole: CJK runs, and word tokens to cut (rule 6).
+_UNSPACED_SEARCH = re.compile(f"[{_CJK_CHARS}{_SEGMENTED_CHARS}]").search
+_SEGMENTED_SEARCH = re.compile(f"[{_SEGMENTED_CHARS}]").search
 # In text without CJK, a chunk without word characters ("🔥", "❤️", "->") holds only
 # adjacency breaks: every alternative of `_TOKEN_RE` that yields something needs one.
 _WORD_CHAR_SEARCH = re.compile(r"\w").search
@@ -545,6 +574,9 @@ def _scan_chunk(
     lists; `prev` is the phrase state before it, and the state after it is returned."""
     for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(chunk):
         if word := word or unguarded_word:
+            if not word.isascii() and _word_segments is not None and _SEGMENTED_SEARCH(word):
+                prev = _segmented_words(word, prev, stop, words, phrases)
+                continue
             kept = _keep_word(word, stop)
             if kept:
                 words.append(kept)
@@ -562,6 +594,24 @@ def _scan_chunk(
         elif (url_host or bare_host) and (domain := _clean_host(url_host or bare_host)):
             # Tested first: most tokens here are punctuation, mentions or e-mails (no host).
             domains.append(domain)
+    return prev
+
+
+def _segmented_words(
+    word: str, prev: str | None, stop: frozenset[str], words: list[str], phrases: list[str]
+) -> str | None:
+    """Rule 6 for a word token of a segmented script: each piece ICU cuts it into is a word
+    token, with phrases between neighbours; returns the phrase state after it."""
+    assert _word_segments is not None
+    for piece in _word_segments(word):
+        kept = _keep_word(piece, stop)
+        if kept:
+            words.append(kept)
+            if "-" in kept:
+                _append_parts(kept, stop, words)
+            if prev is not None and prev != kept:
+                phrases.append(f"{prev} {kept}")
+        prev = kept
     return prev
 
 

@@ -12,6 +12,8 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
+use icu_segmenter::options::WordBreakInvariantOptions;
+use icu_segmenter::{WordSegmenter, WordSegmenterBorrowed};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::tables::*;
@@ -200,6 +202,22 @@ impl StopSet {
                 }
             })
     }
+}
+
+// --- word segmentation (rule 6: Thai, Lao, Khmer, Burmese) ------------------------------
+
+/// ICU4X's word segmenter with its compiled data: LSTM models for Thai, Lao, Khmer and
+/// Burmese (the only scripts it is given here), rules elsewhere.
+static WORD_SEGMENTER: std::sync::LazyLock<WordSegmenterBorrowed<'static>> =
+    std::sync::LazyLock::new(|| WordSegmenter::new_auto(WordBreakInvariantOptions::default()));
+
+/// The pieces between `text`'s word boundaries, in order (blanks and punctuation included).
+pub fn word_segments(text: &str) -> Vec<&str> {
+    let breaks: Vec<usize> = WORD_SEGMENTER.segment_str(text).collect();
+    breaks
+        .windows(2)
+        .map(|pair| &text[pair[0]..pair[1]])
+        .collect()
 }
 
 // --- character classes ---------------------------------------------------------------------
@@ -519,7 +537,9 @@ impl Post {
                 return r;
             }
             plain_marks(&mut norm);
-            if !norm.is_ascii() && norm.chars().any(|c| is(c, CJK)) {
+            // Text of a segmented script goes this way too: `scan` would take a token of it
+            // for a plain word.
+            if !norm.is_ascii() && norm.chars().any(|c| is(c, CJK | SEGMENTED)) {
                 let mut chars = std::mem::take(&mut self.chars);
                 for line in norm.split(is_line_break) {
                     chars.clear();
@@ -693,6 +713,10 @@ impl Post {
                 Tok::Word(s, e) => {
                     tmp.clear();
                     tmp.extend(&c[s..e]);
+                    if !tmp.is_ascii() && tmp.chars().any(|ch| is(ch, SEGMENTED)) {
+                        prev = self.segmented_words(&tmp, prev, stop);
+                        continue;
+                    }
                     prev = keep_word(&tmp, stop).map(|k| {
                         let span = self.add_word(k, prev, None);
                         self.push_parts(k, stop);
@@ -722,6 +746,24 @@ impl Post {
         }
         self.tmp = tmp;
         Ok(prev)
+    }
+
+    /// `_segmented_words`: each piece of `word` the segmenter finds is a word token.
+    fn segmented_words(
+        &mut self,
+        word: &str,
+        mut prev: Option<Span>,
+        stop: &StopSet,
+    ) -> Option<Span> {
+        let breaks: Vec<usize> = WORD_SEGMENTER.segment_str(word).collect();
+        for pair in breaks.windows(2) {
+            prev = keep_word(&word[pair[0]..pair[1]], stop).map(|k| {
+                let span = self.add_word(k, prev, None);
+                self.push_parts(k, stop);
+                span
+            });
+        }
+        prev
     }
 
     /// Push a CJK word (`_cjk_words`) unless it is a stopword.

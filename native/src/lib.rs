@@ -463,9 +463,17 @@ fn author_keys<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// The pieces between the word boundaries ICU's segmenter finds in `text`, in order: what
+/// `trendlake.text` cuts a word token of Thai, Lao, Khmer or Burmese into.
+#[pyfunction]
+fn word_segments(text: &str) -> Vec<&str> {
+    extract::word_segments(text)
+}
+
 #[pymodule]
 fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tokenizer>()?;
     m.add_function(wrap_pyfunction!(author_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(word_segments, m)?)?;
     Ok(())
 }

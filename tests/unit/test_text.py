@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import stopwordsiso
 
+from trendlake import text as text_module
 from trendlake.text import (
     KIND_DOMAIN,
     KIND_HASHTAG,
@@ -463,6 +464,60 @@ def test_korean_gives_phrases() -> None:
     assert phrases("방탄소년단 콘서트", ("ko",)) == ["방탄소년단 콘서트"]
 
 
+needs_segmenter = pytest.mark.skipif(
+    text_module._word_segments is None, reason="ICU's segmenter comes with trendlake_native"
+)
+
+
+@needs_segmenter
+def test_thai_is_cut_into_words_with_phrases_between_neighbours() -> None:
+    # ICU's LSTM model for Thai: "travel to Bangkok" -> ไป | เที่ยว | กรุง | เทพ (ไป: too short)
+    pairs = extract_keywords("ไปเที่ยวกรุงเทพ", ("th",))
+    assert _of_kind(pairs, KIND_WORD) == ["เที่ยว", "กรุง", "เทพ"]
+    assert _of_kind(pairs, KIND_PHRASE) == ["เที่ยว กรุง", "กรุง เทพ"]
+
+
+@needs_segmenter
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("ສະບາຍດີ ປະເທດລາວ", "lo", ["ສະບາຍ", "ປະເທດ", "ລາວ"]),  # Lao
+        ("ខ្ញុំស្រលាញ់ប្រទេសកម្ពុជា", "km", ["ខ្ញុំ", "ស្រលាញ់", "ប្រទេស", "កម្ពុជា"]),  # Khmer
+        ("ရန်ကုန်မြို့", "my", ["ရန်", "ကုန်", "မြို့"]),  # Burmese
+    ],
+)
+def test_lao_khmer_and_burmese_are_cut_into_words(
+    text: str, lang: str, expected: list[str]
+) -> None:
+    assert words(text, (lang,)) == expected
+
+
+@needs_segmenter
+def test_thai_stopwords_apply_to_the_pieces() -> None:
+    # "heavy flooding in Chiang Mai": ที่ ("in", "that") is a Thai stopword, and a dropped
+    # piece breaks adjacency as a dropped word does in any language.
+    text = "น้ำท่วมหนักที่เชียงใหม่"
+    assert "ที่" in stopwords_for(("th",))
+    assert words(text, ("th",)) == ["ท่วม", "หนัก", "เชียง", "ใหม่"]
+    assert phrases(text, ("th",)) == ["ท่วม หนัก", "เชียง ใหม่"]
+    assert phrases(text, ("en",)) == ["ท่วม หนัก", "หนัก ที่", "ที่ เชียง", "เชียง ใหม่"]
+
+
+@needs_segmenter
+def test_latin_glued_to_thai_splits_and_thai_hashtags_and_links_stay_whole() -> None:
+    pairs = extract_keywords("#ประเทศไทย iphoneใหม่ https://www.thairath.co.th/news", ("th",))
+    assert _of_kind(pairs, KIND_HASHTAG) == ["#ประเทศไทย"]
+    assert _of_kind(pairs, KIND_DOMAIN) == ["thairath.co.th"]
+    assert _of_kind(pairs, KIND_WORD) == ["iphone", "ใหม่"]
+    assert _of_kind(pairs, KIND_PHRASE) == ["iphone ใหม่"]
+
+
+def test_without_the_segmenter_a_thai_token_stays_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_module, "_word_segments", None)
+    assert words("ไปเที่ยวกรุงเทพ", ("th",)) == ["ไปเที่ยวกรุงเทพ"]
+    assert words("วันนี้อากาศดีมากเลยครับไปเที่ยวกรุงเทพกับเพื่อนๆ", ("th",)) == []  # > 40
+
+
 # --- phrases ---------------------------------------------------------------------------------
 
 
@@ -539,8 +594,6 @@ def test_langs_may_be_a_list() -> None:
 def _through_the_tokenizer(text: str, langs: tuple[str, ...]) -> tuple[list[str], ...]:
     """Tags, domains, words, phrases of `_TOKEN_RE` run on the whole text, as before the
     blank-split fast path existed."""
-    from trendlake import text as text_module
-
     out: tuple[list[str], ...] = ([], [], [], [])
     normalized = normalize(text).replace("’", "'")
     text_module._scan_chunk(normalized, None, stopwords_for(langs), *out)
@@ -548,8 +601,6 @@ def _through_the_tokenizer(text: str, langs: tuple[str, ...]) -> tuple[list[str]
 
 
 def _through_the_fast_path(text: str, langs: tuple[str, ...]) -> tuple[list[str], ...]:
-    from trendlake import text as text_module
-
     out: tuple[list[str], ...] = ([], [], [], [])
     normalized = normalize(text).replace("’", "'")
     text_module._scan(normalized, stopwords_for(langs), *out)
