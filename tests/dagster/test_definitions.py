@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from dagster import RunRequest, SkipReason, build_sensor_context, materialize
+from dagster import RunRequest, SensorResult, SkipReason, build_sensor_context, materialize
 
 from assets import COMPUTED_ASSETS, posts
 from definitions import defs, run_plan_in_process
@@ -67,8 +67,7 @@ def test_materialize_computes_every_table(landed: Lake, lake_dir: Path) -> None:
         assert landed.read(table).height > 0, table
     materializations = {
         m.asset_key.to_user_string(): m.metadata
-        for m in result.get_asset_materialization_events()
-        for m in [m.materialization]
+        for m in (event.materialization for event in result.get_asset_materialization_events())
     }
     assert materializations["trend_scores"]["minutes_covered"].value == plan.span.minutes
     assert read_state(landed).processed_through == plan.span.end
@@ -78,6 +77,7 @@ def test_sensor_requests_one_run_then_skips_once_processed(landed: Lake, lake_di
     resources = {"trendlake": TrendlakeResource(lake_uri=str(lake_dir))}
     with build_sensor_context(resources=resources) as context:
         result = closed_minutes_sensor(context)
+    assert isinstance(result, SensorResult) and result.run_requests is not None
     (request,) = result.run_requests
     assert isinstance(request, RunRequest)
     plan = plan_run(landed, timedelta(seconds=10))
@@ -129,5 +129,8 @@ def test_checks_and_maintenance_run_through_dagster(landed: Lake) -> None:
     assert job.executor_def.name == "in_process"
     result = defs.resolve_job_def("lake_maintenance").execute_in_process()
     assert result.success
-    observed = {e.asset_key.to_user_string() for e in result.get_asset_observation_events()}
+    observed = {
+        e.asset_observation_data.asset_observation.asset_key.to_user_string()
+        for e in result.get_asset_observation_events()
+    }
     assert {"posts", "keyword_counts", "trend_scores"} <= observed

@@ -6,11 +6,12 @@ import os
 import socket
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 from trendlake.config import Settings
 from trendlake.ingest.runner import ingest_file
@@ -29,7 +30,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(condition, seconds: float, what: str, children: Children) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition: Callable[[], object], seconds: float, what: str, children: Children) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -87,7 +88,7 @@ def test_sensor_runs_the_pipeline_under_the_daemon(
     assert all(run.job_name == "trend_job" for run in runs)
 
 
-def _sensor_runs(status: DagsterRunStatus | None = None) -> list:  # type: ignore[type-arg]
+def _sensor_runs(status: DagsterRunStatus | None = None) -> list[DagsterRun]:
     """Runs the sensor launched (instance of DAGSTER_HOME), optionally of one status only."""
     runs = DagsterInstance.get().get_runs(
         RunsFilter(tags={"dagster/sensor_name": "closed_minutes_sensor"})

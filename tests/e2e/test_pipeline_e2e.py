@@ -250,7 +250,7 @@ def test_trends_lists_a_ranking_as_json(processed: Path) -> None:
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
 
 
-def _snapshot(lake: Lake, start, end) -> dict[str, pl.DataFrame]:  # type: ignore[no-untyped-def]
+def _snapshot(lake: Lake, start: datetime, end: datetime) -> dict[str, pl.DataFrame]:
     return {
         name: lake.read(name, start, end).sort(lake.read(name, start, end).columns)
         for name in (KEYWORD_COUNTS, MINUTE_STATS, TREND_SCORES, ALERTS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -203,6 +203,9 @@ class Behaviour:
     on_connect: list[bytes] = field(default_factory=list)  # sent first on every connection
 
 
+FIREHOSE_PATH = "/xrpc/com.atproto.sync.subscribeRepos"
+
+
 class LocalRelay:
     """An asyncio websockets server on 127.0.0.1 (free port) in its own thread.
 
@@ -212,10 +215,10 @@ class LocalRelay:
 
     def __init__(
         self,
-        frames: list[tuple[int, bytes | str]],
+        frames: Sequence[tuple[int, bytes | str]],
         behaviour: Behaviour | None = None,
         *,
-        path: str = "/xrpc/com.atproto.sync.subscribeRepos",
+        path: str = FIREHOSE_PATH,
         transform: Callable[[bytes | str], bytes | str] | None = None,
     ) -> None:
         self.frames = frames
@@ -304,7 +307,13 @@ class LocalRelay:
 
 
 @contextmanager
-def relay(frames: list[tuple[int, bytes | str]], **kwargs: object) -> Iterator[LocalRelay]:
-    server = LocalRelay(frames, **kwargs)  # type: ignore[arg-type]
+def relay(
+    frames: Sequence[tuple[int, bytes | str]],
+    behaviour: Behaviour | None = None,
+    *,
+    path: str = FIREHOSE_PATH,
+    transform: Callable[[bytes | str], bytes | str] | None = None,
+) -> Iterator[LocalRelay]:
+    server = LocalRelay(frames, behaviour, path=path, transform=transform)
     with server:
         yield server

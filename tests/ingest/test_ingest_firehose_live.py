@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from ingest_relay import (
+
+from tests.ingest.ingest_relay import (
     Behaviour,
     Stream,
     commit_frame,
@@ -16,7 +17,6 @@ from ingest_relay import (
     make_stream,
     relay,
 )
-
 from trendlake.ingest import dagcbor
 from trendlake.ingest.backoff import Backoff
 from trendlake.ingest.frames import decode_frame

@@ -12,7 +12,8 @@ from atproto_client.exceptions import ModelError
 from atproto_core.car import CAR
 from atproto_firehose import parse_subscribe_repos_message
 from atproto_subscription.frames import Frame as SdkFrame
-from ingest_relay import (
+
+from tests.ingest.ingest_relay import (
     FIXTURES,
     car_blocks,
     commit_frame,
@@ -20,7 +21,6 @@ from ingest_relay import (
     generated_record,
     make_stream,
 )
-
 from trendlake.errors import InputError
 from trendlake.ingest import dagcbor, logs
 from trendlake.ingest.backoff import Backoff
@@ -35,16 +35,24 @@ from trendlake.lake import Lake
 from trendlake.models import POSTS
 
 
+def _row(event: Decoded) -> dict[str, object]:
+    """The row of a post or delete event, which always carries one."""
+    assert event.row is not None
+    return event.row
+
+
 def test_real_relay_frames_decode_to_posts_deletes_and_account_events() -> None:
     frames = [decode_frame(f) for f in fixture_frames("post_lifecycle")]
-    posts = [e.row for f in frames for e in f.events if e.kind == "post"]
-    deletes = [e.row for f in frames for e in f.events if e.kind == "delete"]
-    assert [p["text"] for p in posts] == ["test reply", "test post"]  # type: ignore[index]
+    posts = [_row(e) for f in frames for e in f.events if e.kind == "post"]
+    deletes = [_row(e) for f in frames for e in f.events if e.kind == "delete"]
+    assert [p["text"] for p in posts] == ["test reply", "test post"]
     reply = posts[0]
-    assert reply["did"] == "did:plc:44ybard66vv44zksje25o7dz"  # type: ignore[index]
-    assert reply["reply_parent"] is not None  # type: ignore[index]
-    assert reply["seq"] == 35949840 and reply["source"] == "firehose"  # type: ignore[index]
-    assert len(deletes) == 1 and deletes[0]["uri"].startswith("at://did:plc:44ybard66")  # type: ignore[index]
+    assert reply["did"] == "did:plc:44ybard66vv44zksje25o7dz"
+    assert reply["reply_parent"] is not None
+    assert reply["seq"] == 35949840 and reply["source"] == "firehose"
+    assert len(deletes) == 1
+    uri = deletes[0]["uri"]
+    assert isinstance(uri, str) and uri.startswith("at://did:plc:44ybard66")
     kinds = [decode_frame(f).type for f in fixture_frames("account_lifecycle")]
     assert kinds == ["#identity", "#account", "#sync", "#account"]
 
@@ -54,13 +62,13 @@ def test_the_atproto_sdk_reads_our_reencoded_frames_identically(name: str) -> No
     for data in fixture_frames(name):
         ours = decode_frame(data)
         sdk = SdkFrame.from_bytes(data)
-        assert sdk.type == ours.type and sdk.body["seq"] == ours.seq  # type: ignore[union-attr]
+        assert sdk.type == ours.type and sdk.body["seq"] == ours.seq
         if ours.type == "#commit":
-            blocks = CAR.from_bytes(sdk.body["blocks"]).blocks  # type: ignore[union-attr]
+            blocks = CAR.from_bytes(sdk.body["blocks"]).blocks
             for event in ours.events:
                 if event.kind == "post":
-                    record = blocks[event.row["cid"]]  # type: ignore[index]
-                    assert record["text"] == event.row["text"]  # type: ignore[index]
+                    record = blocks[_row(event)["cid"]]
+                    assert record["text"] == _row(event)["text"]
 
 
 def test_the_sdk_model_rejects_real_frames_that_we_decode() -> None:
@@ -68,13 +76,13 @@ def test_the_sdk_model_rejects_real_frames_that_we_decode() -> None:
     # one reason the hot path decodes with libipld into plain rows instead.
     data = fixture_frames("post_lifecycle")[2]
     with pytest.raises(ModelError):
-        parse_subscribe_repos_message(SdkFrame.from_bytes(data))  # type: ignore[arg-type]
+        parse_subscribe_repos_message(SdkFrame.from_bytes(data))
     assert decode_frame(data).events[0].kind == "post"
     generated = commit_frame(
         9, "did:plc:x", [("create", "app.bsky.feed.post/k", generated_record(2))]
     )
-    model = parse_subscribe_repos_message(SdkFrame.from_bytes(generated))  # type: ignore[arg-type]
-    assert model.seq == 9 and model.ops[0].path == "app.bsky.feed.post/k"  # type: ignore[union-attr]
+    model = parse_subscribe_repos_message(SdkFrame.from_bytes(generated))
+    assert model.seq == 9 and model.ops[0].path == "app.bsky.feed.post/k"
 
 
 def test_every_fixture_car_block_hashes_to_its_cid_with_our_cid_function() -> None:
@@ -94,7 +102,7 @@ def test_generated_frames_are_valid_car_and_dag_cbor() -> None:
     car = CAR.from_bytes(body["blocks"])
     assert str(car.root) == libipld.encode_cid(body["commit"])
     decoded = decode_frame(frame)
-    assert decoded.events[0].row["cid"] == str(dagcbor.Link(dagcbor.cid_of(record)))  # type: ignore[index]
+    assert _row(decoded.events[0])["cid"] == str(dagcbor.Link(dagcbor.cid_of(record)))
 
 
 @pytest.mark.parametrize(

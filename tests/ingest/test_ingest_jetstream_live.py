@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import zstandard
-from ingest_relay import T0, Behaviour, relay
 
+from tests.ingest.ingest_relay import T0, Behaviour, relay
 from trendlake.ingest.live import FeedOptions
 from trendlake.ingest.live_runner import LiveSpec, run_live
 from trendlake.ingest.metrics import IngestMetrics

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from ingest_relay import Behaviour, Stream, make_stream, relay
 
+from tests.ingest.ingest_relay import Behaviour, Stream, make_stream, relay
 from trendlake.ingest.frames import decode_frame
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake

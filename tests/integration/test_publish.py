@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,18 @@ def _stream(client: Any, key: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+def _with_scores(rows: Iterable[object]) -> list[tuple[str, float]]:
+    """The (member, score) pairs of a sorted-set range read with `withscores=True` by a client
+    with `decode_responses=True`: redis-py's annotation covers every other option too."""
+    pairs: list[tuple[str, float]] = []
+    for row in rows:
+        assert isinstance(row, tuple | list)  # tuples under RESP2, lists under RESP3
+        member, score = row
+        assert isinstance(member, str) and isinstance(score, float)
+        pairs.append((member, score))
+    return pairs
+
+
 def test_redis_stream_channel_and_trends_hold_each_alert_once(
     tmp_path: Path, redis_url: str
 ) -> None:
@@ -196,10 +208,11 @@ def test_redis_ranks_current_trends_by_score_and_expires_an_ended_one(
         trends = f"{prefix}:trends"
         _compute(lake, settings, 0, 12)  # zorblax new (score 12), #wave new (15)
         _publish_ok(lake, settings)
-        assert [s for _, s in client.zrange(trends, 0, -1, withscores=True)] == [12.0, 15.0]
+        ranked = _with_scores(client.zrange(trends, 0, -1, withscores=True))
+        assert [s for _, s in ranked] == [12.0, 15.0]
         _compute(lake, settings, 12, 41)  # zorblax escalates to 60; #wave cools
         _publish_ok(lake, settings)
-        (top, score), (second, _) = client.zrevrange(trends, 0, -1, withscores=True)
+        (top, score), (second, _) = _with_scores(client.zrevrange(trends, 0, -1, withscores=True))
         zorblax, wave = f"{prefix}:trend:{top}", f"{prefix}:trend:{second}"
         assert score == 60.0
         assert (client.hget(zorblax, "keyword"), client.hget(zorblax, "status")) == (
@@ -370,7 +383,7 @@ def test_a_plain_kafka_consumer_receives_each_alert_once(tmp_path: Path) -> None
             assert len(partitions) == 3
             in_topic = sum(consumer.end_offsets(partitions).values())
             assert in_topic == len(events)  # the topic holds each alert exactly once
-            received = []
+            received: list[Any] = []  # kafka's ConsumerRecords: the package is untyped
             deadline = time.monotonic() + 60
             while len(received) < in_topic and time.monotonic() < deadline:
                 for records in consumer.poll(timeout_ms=1000).values():

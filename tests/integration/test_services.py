@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_kafka_keyed_messages_round_trip_through_a_consumer_group() -> None:
         try:
             futures = [producer.send(topic, key=k, value=v) for k, v in sorted(expected)]
             producer.flush(timeout=30)
-            produced_partition = {}
+            produced_partition: dict[str, int] = {}
             for (key, _), future in zip(sorted(expected), futures, strict=True):
                 partition = future.get(timeout=30).partition
                 assert produced_partition.setdefault(key, partition) == partition
@@ -65,7 +66,7 @@ def test_kafka_keyed_messages_round_trip_through_a_consumer_group() -> None:
             value_deserializer=DefaultSerializer(),
         )
         try:
-            received = []
+            received: list[Any] = []  # kafka's ConsumerRecords: the package is untyped
             deadline = time.monotonic() + 60
             while len(received) < len(expected) and time.monotonic() < deadline:
                 for records in consumer.poll(timeout_ms=1000).values():

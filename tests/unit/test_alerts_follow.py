@@ -69,7 +69,7 @@ def _lines(process: subprocess.Popen[str]) -> tuple[queue.Queue[str], threading.
 
 
 def _keywords(lines: queue.Queue[str], count: int) -> list[str]:
-    found = []
+    found: list[str] = []
     deadline = time.monotonic() + WAIT
     while len(found) < count and time.monotonic() < deadline:
         try:

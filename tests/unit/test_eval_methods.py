@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
+from eval_detection import ewma_series, signitrend_ewma  # benchmarks/ is on pythonpath
 
-from benchmarks.eval_detection import ewma_series, signitrend_ewma
 from tests.conftest import T0
 from trendlake.config import Settings
 

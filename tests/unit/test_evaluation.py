@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -33,7 +34,7 @@ def _burst(keyword: str, kind: str, onset: str, end: str, authors: int) -> dict[
     }
 
 
-TRUTH = {
+TRUTH: dict[str, Any] = {  # a ground truth, as its JSON file decodes
     "start": "2026-03-02T00:00:00Z",
     "end": "2026-03-02T02:00:00Z",
     "bursts": [
@@ -109,7 +110,7 @@ def test_reachable_bursts_need_enough_distinct_authors_in_three_minutes() -> Non
 
 
 def test_recall_in_time_by_burst_shape() -> None:
-    truth = {**TRUTH, "bursts": [dict(b) for b in TRUTH["bursts"]]}  # type: ignore[call-overload]
+    truth = {**TRUTH, "bursts": [dict(b) for b in TRUTH["bursts"]]}
     truth["bursts"][1]["shape"] = "ramp"  # #slow ramps up; the others carry no shape: steps
     announcements = [("zorblax", "word", T0 + 62 * M), ("#slow", "hashtag", T0 + 95 * M)]
     result = evaluate(truth, announcements)
@@ -153,7 +154,7 @@ def test_the_onset_oracle_flags_what_is_surprising_within_three_minutes_of_onset
 
 
 def test_a_truth_written_by_hand_is_checked_and_its_keywords_normalized() -> None:
-    written = {
+    written: dict[str, Any] = {
         "bursts": [
             _burst("Spider-Man", "word", "01:00:00Z", "01:20:00Z", 30),
             _burst("#QuietStorm", "hashtag", "01:00:00Z", "01:20:00Z", 20),

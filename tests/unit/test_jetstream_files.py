@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -18,7 +19,7 @@ from trendlake.lake import Lake
 from trendlake.models import POSTS
 from trendlake.text import extract_keywords
 
-POST = {
+POST: dict[str, Any] = {  # a Jetstream event, as JSON decodes it
     "did": "did:plc:abc",
     "time_us": 1772409600123456,
     "kind": "commit",
@@ -82,7 +83,7 @@ def test_post_create_becomes_a_post_row_with_event_time_from_time_us() -> None:
 def _with_record(**record: object) -> dict[str, object]:
     commit = POST["commit"]
     base = {"$type": "app.bsky.feed.post", "createdAt": "2020-01-01T00:00:00Z"}
-    return {**POST, "commit": {**commit, "record": {**base, **record}}}  # type: ignore[dict-item]
+    return {**POST, "commit": {**commit, "record": {**base, **record}}}
 
 
 def _card(uri: object) -> dict[str, object]:
@@ -97,14 +98,15 @@ def test_a_link_card_is_a_link_even_with_no_url_in_the_text() -> None:
     beside_a_quote = {**with_quote, "media": _card("https://apnews.com/b")}
     row = decode_event(_with_record(text="", embed=beside_a_quote)).row
     assert row is not None and row["links"] == ["https://apnews.com/b"]
-    assert extract_keywords(row["text"], row["langs"], row["hashtags"], row["links"]) == [
-        ("apnews.com", "domain")
-    ]
+    text, langs, tags, links = row["text"], row["langs"], row["hashtags"], row["links"]
+    assert isinstance(text, str) and isinstance(langs, list)
+    assert isinstance(tags, list) and isinstance(links, list)
+    assert extract_keywords(text, langs, tags, links) == [("apnews.com", "domain")]
 
 
 def test_outline_tags_are_hashtags_too_up_to_the_lexicons_eight() -> None:
     tags = ["Eclipse", "nasa", 7, None, "nasa"] + [f"t{i}" for i in range(10)]
-    event = _with_record(text="x", tags=tags, facets=POST["commit"]["record"]["facets"])  # type: ignore[index]
+    event = _with_record(text="x", tags=tags, facets=POST["commit"]["record"]["facets"])
     row = decode_event(event).row
     assert row is not None
     assert row["hashtags"] == ["Eclipse", "nasa", "t0", "t1", "t2"]  # the first 8 items only
@@ -152,7 +154,7 @@ def test_delete_and_other_events() -> None:
 
 def test_a_time_us_written_as_a_whole_double_is_the_same_time() -> None:
     # JSON has one number type: tools that keep numbers as doubles write "1772409600123456.0".
-    decoded = decode_event({**POST, "time_us": float(POST["time_us"])})  # type: ignore[arg-type]
+    decoded = decode_event({**POST, "time_us": float(POST["time_us"])})
     assert decoded.kind == "post" and decoded.position == POST["time_us"]
     assert decoded.row["event_time"] == POST["time_us"]  # type: ignore[index]
 
@@ -160,7 +162,7 @@ def test_a_time_us_written_as_a_whole_double_is_the_same_time() -> None:
 def test_a_post_event_may_leave_out_what_its_record_implies() -> None:
     # A stream assembled by hand: no kind, no collection, no operation, no cid. The record's
     # $type says it is a post create, and it lands like one.
-    commit = {k: v for k, v in POST["commit"].items() if k in ("rkey", "record")}  # type: ignore[attr-defined]
+    commit = {k: v for k, v in POST["commit"].items() if k in ("rkey", "record")}
     sparse = {"did": POST["did"], "time_us": POST["time_us"], "commit": commit}
     decoded = decode_event(sparse)
     full = decode_event(POST)
@@ -275,7 +277,7 @@ def test_a_file_out_of_time_order_lands_every_post_once(tmp_path: Path) -> None:
     for i in range(60):
         event = json.loads(json.dumps(POST))
         event["commit"]["rkey"] = f"3k{i:04d}"
-        event["time_us"] = POST["time_us"] + (60 - i if i >= 30 else i) * 1_000_000  # type: ignore[operator]
+        event["time_us"] = POST["time_us"] + (60 - i if i >= 30 else i) * 1_000_000
         lines.append(json.dumps(event))
     path = tmp_path / "assembled.jsonl"
     path.write_text("\n".join(lines) + "\n")
@@ -296,7 +298,7 @@ def _posts_file(path: Path, rkeys: range, *, pad: int = 0) -> Path:
         event = json.loads(json.dumps(POST))
         event["commit"]["rkey"] = f"3k{i:05d}"
         event["commit"]["record"]["text"] += " " + "x" * pad
-        event["time_us"] = POST["time_us"] + i * 1_000_000  # type: ignore[operator]
+        event["time_us"] = POST["time_us"] + i * 1_000_000
         lines.append(json.dumps(event))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

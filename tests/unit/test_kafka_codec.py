@@ -185,7 +185,7 @@ def _cursors(producer: _Producer) -> list[int]:
 
 
 def _sink(producer: _Producer, resume: int | None = None) -> KafkaSink:
-    return KafkaSink(producer, Settings(), "src", resume=resume, cursor_every=0.0)  # type: ignore[arg-type]
+    return KafkaSink(producer, Settings(), "src", resume=resume, cursor_every=0.0)
 
 
 def test_cursor_advances_only_over_acknowledged_events() -> None:

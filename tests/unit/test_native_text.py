@@ -34,12 +34,14 @@ TEST_TEXT = Path(__file__).with_name("test_text.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 Post = tuple[Any, Any, Any, Any]  # text, langs, hashtags, links as the lake gives them
-FRAME_SCHEMA = {
-    "text": pl.String,
-    "langs": pl.List(pl.String),
-    "hashtags": pl.List(pl.String),
-    "links": pl.List(pl.String),
-}
+FRAME_SCHEMA = pl.Schema(
+    {
+        "text": pl.String(),
+        "langs": pl.List(pl.String),
+        "hashtags": pl.List(pl.String),
+        "links": pl.List(pl.String),
+    }
+)
 
 
 def python_pairs(posts: Sequence[Post]) -> list[list[tuple[str, str]]]:
@@ -217,11 +219,11 @@ def test_native_matches_python_on_a_synthetic_stream(tmp_path: Path) -> None:
 
     stream = tmp_path / "stream.jsonl"
     synth.generate(stream, hours=0.1, seed=11, posts_per_minute=800)
-    posts = [
-        (e.row["text"], e.row["langs"], e.row["hashtags"], e.row["links"])
-        for e in read_jetstream_file(stream)
-        if e.kind == "post"
-    ]
+    posts: list[Post] = []
+    for e in read_jetstream_file(stream):
+        if e.kind == "post":
+            assert e.row is not None
+            posts.append((e.row["text"], e.row["langs"], e.row["hashtags"], e.row["links"]))
     assert len(posts) > 2000
     assert_same(posts)
     assert fallbacks(posts) <= len(posts) // 1000  # declining must be rare on real-like text

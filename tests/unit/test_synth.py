@@ -94,10 +94,12 @@ def _matching(stream: Stream, kind: str, keyword: str) -> list[dict[str, Any]]:
     return [p for p in stream.posts if _has_keyword(p["commit"]["record"], kind, keyword)]
 
 
-def _three_hours(factory: pytest.TempPathFactory, name: str, **options: bool) -> Stream:
+def _three_hours(
+    factory: pytest.TempPathFactory, name: str, *, spam: bool = False, cjk_bursts: bool = False
+) -> Stream:
     """Three hours at a low rate: every burst type and decoy, still quick to parse."""
     out = factory.mktemp(name) / f"{name}.jsonl"
-    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, **options)
+    synth.generate(out, hours=3.0, seed=3, posts_per_minute=60, spam=spam, cjk_bursts=cjk_bursts)
     return _load(out)
 
 

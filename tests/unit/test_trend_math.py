@@ -595,8 +595,8 @@ def test_minute_volume_counts_distinct_posts_authors_keywords() -> None:
     )
     volume = minute_volume(posts, minute_counts(keyword_occurrences(posts)), T0, T0 + 3 * M)
     assert volume["posts"].to_list() == [3, 0, 0]  # quiet minutes get a row
-    volume = volume.row(0, named=True)
-    assert (volume["posts"], volume["authors"], volume["keywords"]) == (
+    first = volume.row(0, named=True)
+    assert (first["posts"], first["authors"], first["keywords"]) == (
         3,
         2,
         3,
