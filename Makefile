@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 # The native tokenizer (Rust, in native/; crates pinned by Cargo.lock, maturin by
 # native/pyproject.toml). Without cargo, keyword extraction stays in pure Python: the same
-# output, five to ten times slower, and the test suite refuses that under CI.
+# output but for Lao, Khmer and Burmese words (see text.py rule 6), five to ten times
+# slower, and the test suite refuses that under CI.
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if command -v cargo >/dev/null; then \
 	  echo "building the native tokenizer (native/, Rust)"; \

@@ -1,7 +1,7 @@
 """What cutting Thai into words costs: the native tokenizer on Thai posts against English ones.
 
-Thai, Lao, Khmer and Burmese words are found by ICU4X's LSTM models (`trendlake.text`, rule
-6), which cost far more a character than the rest of the tokenizer. Run as ``python
+Thai words are found by newmm over PyThaiNLP's word list (`trendlake.text`, rule 6), which
+costs more a character than the rest of the tokenizer. Run as ``python
 benchmarks/bench_segment.py [--posts N] [--repeat R]``: it builds posts of the same lengths
 in Thai (from common Thai words, clauses separated by spaces as Thai writes them) and in
 English (wordfreq's list), tokenizes both through `trendlake_native` in this process, and

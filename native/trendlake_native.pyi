@@ -31,4 +31,8 @@ def author_keys(n: int, dids: _StringParts) -> bytes:
     """`trendlake.windows.author_key` of `n` DIDs, as little-endian int64s."""
 
 def word_segments(text: str) -> list[str]:
-    """The pieces between the word boundaries ICU's segmenter finds in `text`, in order."""
+    """The pieces of a word token of Thai, Lao, Khmer or Burmese, in order."""
+
+def use_thai_words(path: str) -> bool:
+    """Name the Thai word list `word_segments` reads on first use; False when another was
+    named before in this process."""

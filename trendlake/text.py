@@ -79,14 +79,18 @@ downstream count depends on them.
    Stopwords apply to all of these tokens.
    Thai, Lao, Khmer and Burmese have no spaces between words either, and their letters
    pair into nothing meaningful: a word token holding a letter of those scripts is cut into
-   words by ICU's word segmenter (ICU4X's LSTM models for these scripts, compiled into the
-   native module: `word_segments`). Each piece is then a word token of its own, kept or
-   dropped by rule 5, and neighbours form phrases by rule 7, as if spaces stood between
-   them (``ไปเที่ยวกรุงเทพ`` -> ``เที่ยว``, ``กรุง``, ``เทพ``, ``เที่ยว กรุง``, ``กรุง เทพ``;
-   ``ไป`` is too short). Hashtags and links in these scripts are not cut. The models find
-   new names better than ICU's dictionaries do (``ลิซ่า``, ``แบล็ก``, ``พิงก์``, where the
-   Thai dictionary gives syllables), at about 5 µs a character. Without the native module
-   such a token stays whole, as rule 5 says.
+   words. Thai by newmm, PyThaiNLP's dictionary maximal matching over its word list of
+   62,000 words (nlpO3's Rust port in the native module, PyThaiNLP's own without it); Lao,
+   Khmer and Burmese by ICU's word segmenter (ICU4X's LSTM models, in the native module
+   only: without it such a token stays whole, as rule 5 says). Each piece is then a word
+   token of its own, kept or dropped by rule 5, and neighbours form phrases by rule 7, as
+   if spaces stood between them (``ไปเที่ยวกรุงเทพ`` -> ``ไปเที่ยว``, ``กรุงเทพ``,
+   ``ไปเที่ยว กรุงเทพ``). Hashtags and links in these scripts are not cut. The word list
+   knows the loanwords and names that trend (``โควิด``, ``ลิซ่า``, ``เมียนมา``), which ICU's
+   LSTM model cut in two and its Thai dictionary into syllables, and newmm costs a
+   twentieth of the LSTM's time. A piece keeps NFKC's spelling of the vowel sign AM
+   (``น้ำ`` as ``น้ํา``), as every keyword is in NFKC form; the segmenters are given the
+   usual one, the one their word lists and models know.
 7. Phrases are two kept word tokens next to each other in the text, joined by one space,
    kind ``phrase``. Only whitespace within one line may separate them: a line break (what
    ``str.splitlines`` splits at), punctuation, emoji, a removed URL/mention/hashtag or a
@@ -99,22 +103,18 @@ downstream count depends on them.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import stopwordsiso
 
 from trendlake.stopwords_en import ENGLISH_STOPWORDS
 from trendlake.stopwords_function import FUNCTION_WORDS
-
-_word_segments: Callable[[str], list[str]] | None
-try:  # ICU's word segmenter, compiled into the native tokenizer (rule 6)
-    from trendlake_native import word_segments as _word_segments
-except ImportError:  # built without cargo: tokens of those scripts stay whole
-    _word_segments = None
 
 __all__ = [
     "HAN_CHARS",
@@ -168,13 +168,57 @@ _KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
 KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
 _CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + KATAKANA_CHARS
 # Thai, Lao, Myanmar (and its extensions), Khmer (and its symbols): scripts written without
-# spaces whose words rule 6 has ICU find. Unlike CJK they stay in the word class: a word
+# spaces, whose words rule 6 has a segmenter find. Unlike CJK they stay in the word class: a word
 # token is cut after it is found, so hashtags and links in them stay whole.
 _SEGMENTED_CHARS = (
     "\u0e00-\u0e7f\u0e80-\u0eff"  # Thai, Lao
     "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"  # Myanmar
     "\u1780-\u17ff\u19e0-\u19ff"  # Khmer
 )
+
+
+@lru_cache(maxsize=1)
+def _thai_words_path() -> str | None:
+    """PyThaiNLP's Thai word list (newmm's dictionary), found without importing PyThaiNLP."""
+    spec = importlib.util.find_spec("pythainlp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0], "corpus", "words_th.txt")
+    return str(path) if path.is_file() else None
+
+
+def _python_word_segments(word: str) -> list[str]:
+    """Rule 6 without the native module: a token with Thai in it by PyThaiNLP's own newmm
+    (the algorithm and word list the native one runs), in the word list's spelling of the
+    vowel sign AM (see `_AM_SPELLINGS`); other scripts stay whole."""
+    if not _THAI_SEARCH(word) or _thai_words_path() is None:
+        return [word]
+    from pythainlp.tokenize.newmm import segment  # 50 ms to import: only when Thai comes
+
+    for nfkc, one in _AM_SPELLINGS:
+        word = word.replace(nfkc, one)
+    pieces = segment(word)
+    for nfkc, one in _AM_SPELLINGS:
+        pieces = [piece.replace(one, nfkc) for piece in pieces]
+    return pieces
+
+
+# NFKC spells the vowel sign AM of Thai (U+0E33) and Lao (U+0EB3) as two characters ("น้ำ"
+# as "น้ํา"); word lists and models know the one-character spelling. The segmenters are
+# given that, and their pieces turned back into NFKC form (the native one does the same).
+_AM_SPELLINGS = (("\u0e4d\u0e32", "\u0e33"), ("\u0ecd\u0eb2", "\u0eb3"))
+
+
+_THAI_SEARCH = re.compile("[\u0e00-\u0e7f]").search
+_word_segments: Callable[[str], list[str]]
+try:  # the segmenters compiled into the native tokenizer (rule 6)
+    import trendlake_native
+
+    _word_segments = trendlake_native.word_segments
+    if (_thai_words := _thai_words_path()) is not None:
+        trendlake_native.use_thai_words(_thai_words)
+except ImportError:  # built without cargo
+    _word_segments = _python_word_segments
 
 
 _HANGUL_FIRST, _HANGUL_LAST = "\uac00", "\ud7a3"  # precomposed syllables
@@ -574,7 +618,7 @@ def _scan_chunk(
     lists; `prev` is the phrase state before it, and the state after it is returned."""
     for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(chunk):
         if word := word or unguarded_word:
-            if not word.isascii() and _word_segments is not None and _SEGMENTED_SEARCH(word):
+            if not word.isascii() and _SEGMENTED_SEARCH(word):
                 prev = _segmented_words(word, prev, stop, words, phrases)
                 continue
             kept = _keep_word(word, stop)
@@ -602,7 +646,6 @@ def _segmented_words(
 ) -> str | None:
     """Rule 6 for a word token of a segmented script: each piece ICU cuts it into is a word
     token, with phrases between neighbours; returns the phrase state after it."""
-    assert _word_segments is not None
     for piece in _word_segments(word):
         kept = _keep_word(piece, stop)
         if kept:

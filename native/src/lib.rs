@@ -463,11 +463,19 @@ fn author_keys<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// The pieces between the word boundaries ICU's segmenter finds in `text`, in order: what
-/// `trendlake.text` cuts a word token of Thai, Lao, Khmer or Burmese into.
+/// The pieces of a word token of Thai, Lao, Khmer or Burmese, in order: what
+/// `trendlake.text` cuts such a token into (Thai by newmm over the word list named by
+/// `use_thai_words`, the others by ICU's LSTM models).
 #[pyfunction]
-fn word_segments(text: &str) -> Vec<&str> {
+fn word_segments(text: &str) -> Vec<String> {
     extract::word_segments(text)
+}
+
+/// Name the Thai word list `word_segments` reads on first use (a file, one word a line);
+/// false when another was named before in this process.
+#[pyfunction]
+fn use_thai_words(path: &str) -> bool {
+    extract::use_thai_words(path)
 }
 
 #[pymodule]
@@ -475,5 +483,6 @@ fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tokenizer>()?;
     m.add_function(wrap_pyfunction!(author_keys, m)?)?;
     m.add_function(wrap_pyfunction!(word_segments, m)?)?;
+    m.add_function(wrap_pyfunction!(use_thai_words, m)?)?;
     Ok(())
 }

@@ -113,7 +113,8 @@ PIECES = [
     "e\u0301", "a\u0308\u0301", "\u0301abc", "x\u20dd", "ab\u200ccd", "ab\u200dcd", "soft\u00ad",
     "हिन्दी", "नमस्ते", "العربية", "مَرْحَبًا", "می‌خواهم", "ภาษาไทย", "မြန်မာ", "שָׁלוֹם", "Москва",
     "ไปเที่ยวกรุงเทพ", "ที่เชียงใหม่", "iphoneใหม่", "#ประเทศไทย", "๒๕๖๗", "ສະບາຍດີ", "ខ្ញុំស្រលាញ់",
-    "ရန်ကုန်မြို့", "ไทย-ลาว", "ก์", "\u0e31",
+    "ရန်ကုန်မြို့", "ไทย-ลาว", "ก์", "\u0e31", "น้ำท่วมหนัก", "ทำงานที่บริษัท", "ลิซ่าแบล็กพิงก์",
+    "โควิด19ระบาด", "ฟุตบอลทีมชาติไทยชนะเวียดนาม",
     "한국에서", "고양이", "서울은", "나는", "한국", "가", "학교에서", "때문에", "ㅋㅋㅋ",
     "ㅠㅠ", "ᄏᄏᄏ", "한ㅋ", "\u1100\u1161\u11a8", "사람들한테", "x한", "ポケモン", "東京タワー",
     "今日は良い天気です", "ｶﾀｶﾅ", "ﾎﾟｹﾓﾝ", "ー", "ーポケ", "ア・イ", "三ヶ月", "人々", "〆切",
@@ -236,6 +237,30 @@ def test_native_matches_python_on_fuzzed_posts() -> None:
     rng = random.Random(7)
     pairs = [(a + b, ["en", "ko", "ja"], None, None) for a in PIECES for b in rng.sample(PIECES, 8)]
     assert_same(pairs + [(p, ["en"], None, None) for p in PIECES])
+
+
+def test_thai_segments_match_pythainlps_own_newmm() -> None:
+    # Without the native module, Thai is cut by PyThaiNLP's Python newmm (text.py rule 6):
+    # nlpO3's port in the native module must cut words the same, in tokens of up to 300
+    # characters and with the NFKC spelling of the vowel sign AM. (On malformed text, a vowel
+    # mark with no consonant before it, the two ports may cut differently.)
+    from trendlake import text as text_module
+
+    rng = random.Random(3)
+    tokens = [text_module.normalize(t) for t in THAI_TOKENS]
+    tokens += ["".join(rng.choices(tokens, k=rng.randint(2, 16))) for _ in range(300)]
+    assert max(map(len, tokens)) > 250 and any("\u0e4d\u0e32" in token for token in tokens)
+    for token in tokens:
+        native = text_module._word_segments(token)
+        assert native == text_module._python_word_segments(token), token
+        assert "".join(native) == token
+
+
+THAI_TOKENS = [
+    "ไปเที่ยวกรุงเทพ", "ที่เชียงใหม่", "iphoneใหม่", "ภาษาไทย", "๒๕๖๗", "น้ำท่วมหนัก", "ไทย-ลาว",
+    "ทำงานที่บริษัท", "ลิซ่าแบล็กพิงก์", "โควิด19ระบาด", "ฟุตบอลทีมชาติไทยชนะเวียดนาม", "ข่าวด่วน",
+    "ทรัมป์ชนะการเลือกตั้งสหรัฐ", "แอปเปิ้ลเปิดตัวไอโฟนรุ่นใหม่", "ซีรีส์เกาหลีเรื่องใหม่สนุกมาก",
+]  # fmt: skip
 
 
 def test_many_distinct_language_tags_overflow_the_caches_harmlessly() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import stopwordsiso
 
+from trendlake import keywords_native
 from trendlake import text as text_module
 from trendlake.text import (
     KIND_DOMAIN,
@@ -464,20 +465,38 @@ def test_korean_gives_phrases() -> None:
     assert phrases("방탄소년단 콘서트", ("ko",)) == ["방탄소년단 콘서트"]
 
 
-needs_segmenter = pytest.mark.skipif(
-    text_module._word_segments is None, reason="ICU's segmenter comes with trendlake_native"
+needs_native = pytest.mark.skipif(
+    not keywords_native.available(), reason="ICU's segmenter comes with trendlake_native"
 )
 
 
-@needs_segmenter
 def test_thai_is_cut_into_words_with_phrases_between_neighbours() -> None:
-    # ICU's LSTM model for Thai: "travel to Bangkok" -> ไป | เที่ยว | กรุง | เทพ (ไป: too short)
+    # newmm over PyThaiNLP's word list: "travel to Bangkok" -> ไปเที่ยว | กรุงเทพ
     pairs = extract_keywords("ไปเที่ยวกรุงเทพ", ("th",))
-    assert _of_kind(pairs, KIND_WORD) == ["เที่ยว", "กรุง", "เทพ"]
-    assert _of_kind(pairs, KIND_PHRASE) == ["เที่ยว กรุง", "กรุง เทพ"]
+    assert _of_kind(pairs, KIND_WORD) == ["ไปเที่ยว", "กรุงเทพ"]
+    assert _of_kind(pairs, KIND_PHRASE) == ["ไปเที่ยว กรุงเทพ"]
 
 
-@needs_segmenter
+def test_thai_loanwords_and_names_stay_whole() -> None:
+    # What trends: Lisa of Blackpink, covid, Myanmar, Trump, the US election.
+    assert words("ลิซ่าแบล็กพิงก์ โควิดระบาด แผ่นดินไหวที่เมียนมา", ("th",)) == [
+        "ลิซ่า",
+        "แบล็ก",
+        "พิงก์",
+        "โควิด",
+        "ระบาด",
+        "แผ่นดินไหว",
+        "เมียนมา",
+    ]
+    assert words("ทรัมป์ชนะการเลือกตั้งสหรัฐ", ("th",)) == [
+        "ทรัมป์",
+        "ชนะ",
+        "การเลือกตั้ง",
+        "สหรัฐ",
+    ]
+
+
+@needs_native
 @pytest.mark.parametrize(
     ("text", "lang", "expected"),
     [
@@ -492,18 +511,29 @@ def test_lao_khmer_and_burmese_are_cut_into_words(
     assert words(text, (lang,)) == expected
 
 
-@needs_segmenter
 def test_thai_stopwords_apply_to_the_pieces() -> None:
     # "heavy flooding in Chiang Mai": ที่ ("in", "that") is a Thai stopword, and a dropped
     # piece breaks adjacency as a dropped word does in any language.
     text = "น้ำท่วมหนักที่เชียงใหม่"
+    flood = normalize("น้ำท่วม")  # NFKC spells its vowel sign AM as two characters
     assert "ที่" in stopwords_for(("th",))
-    assert words(text, ("th",)) == ["ท่วม", "หนัก", "เชียง", "ใหม่"]
-    assert phrases(text, ("th",)) == ["ท่วม หนัก", "เชียง ใหม่"]
-    assert phrases(text, ("en",)) == ["ท่วม หนัก", "หนัก ที่", "ที่ เชียง", "เชียง ใหม่"]
+    assert words(text, ("th",)) == [flood, "หนัก", "เชียงใหม่"]
+    assert phrases(text, ("th",)) == [f"{flood} หนัก"]
+    assert phrases(text, ("en",)) == [f"{flood} หนัก", "หนัก ที่", "ที่ เชียงใหม่"]
 
 
-@needs_segmenter
+def test_thai_words_with_the_vowel_sign_am_are_found_in_nfkc_text() -> None:
+    # NFKC turns ำ (U+0E33) into U+0E4D U+0E32, a spelling the word list does not hold: the
+    # segmenter is given the usual one, and the keywords stay in NFKC form, as every
+    # keyword is, so a truth file's "น้ำท่วม" (flood) matches through keyword_of.
+    assert normalize("น้ำ") == "\u0e19\u0e49\u0e4d\u0e32"
+    assert words("น้ำท่วมกรุงเทพ ทำงาน", ("th",)) == [
+        keyword_of("น้ำท่วม", KIND_WORD),
+        "กรุงเทพ",
+        keyword_of("ทำงาน", KIND_WORD),
+    ]
+
+
 def test_latin_glued_to_thai_splits_and_thai_hashtags_and_links_stay_whole() -> None:
     pairs = extract_keywords("#ประเทศไทย iphoneใหม่ https://www.thairath.co.th/news", ("th",))
     assert _of_kind(pairs, KIND_HASHTAG) == ["#ประเทศไทย"]
@@ -512,10 +542,16 @@ def test_latin_glued_to_thai_splits_and_thai_hashtags_and_links_stay_whole() -> 
     assert _of_kind(pairs, KIND_PHRASE) == ["iphone ใหม่"]
 
 
-def test_without_the_segmenter_a_thai_token_stays_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_module, "_word_segments", None)
-    assert words("ไปเที่ยวกรุงเทพ", ("th",)) == ["ไปเที่ยวกรุงเทพ"]
-    assert words("วันนี้อากาศดีมากเลยครับไปเที่ยวกรุงเทพกับเพื่อนๆ", ("th",)) == []  # > 40
+def test_without_the_native_module_thai_is_cut_alike_and_the_rest_stays_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "ลิซ่าแบล็กพิงก์ ไปเที่ยวกรุงเทพ ສະບາຍດີ ປະເທດລາວ"
+    native = extract_keywords(text, ("th",))
+    monkeypatch.setattr(text_module, "_word_segments", text_module._python_word_segments)
+    python = extract_keywords(text, ("th",))
+    thai = [pair for pair in python if not any("\u0e80" <= c <= "\u0eff" for c in pair[0])]
+    assert thai == [pair for pair in native if pair in thai]
+    assert ("ສະບາຍດີ", KIND_WORD) in python and ("ປະເທດລາວ", KIND_WORD) in python
 
 
 # --- phrases ---------------------------------------------------------------------------------
