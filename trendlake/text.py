@@ -619,16 +619,11 @@ def _scan_chunk(
     for url_host, word, bare_host, tag, unguarded_word, cjk in _TOKEN_RE.findall(chunk):
         if word := word or unguarded_word:
             if not word.isascii() and _SEGMENTED_SEARCH(word):
-                prev = _segmented_words(word, prev, stop, words, phrases)
-                continue
-            kept = _keep_word(word, stop)
-            if kept:
-                words.append(kept)
-                if "-" in kept:
-                    _append_parts(kept, stop, words)
-                if prev is not None and prev != kept:
-                    phrases.append(f"{prev} {kept}")
-            prev = kept
+                # Rule 6: each piece a segmenter cuts the token into is a word token.
+                for piece in _word_segments(word):
+                    prev = _add_word(piece, prev, stop, words, phrases)
+            else:
+                prev = _add_word(word, prev, stop, words, phrases)
             continue
         prev = None
         if cjk:
@@ -641,21 +636,19 @@ def _scan_chunk(
     return prev
 
 
-def _segmented_words(
+def _add_word(
     word: str, prev: str | None, stop: frozenset[str], words: list[str], phrases: list[str]
 ) -> str | None:
-    """Rule 6 for a word token of a segmented script: each piece ICU cuts it into is a word
-    token, with phrases between neighbours; returns the phrase state after it."""
-    for piece in _word_segments(word):
-        kept = _keep_word(piece, stop)
-        if kept:
-            words.append(kept)
-            if "-" in kept:
-                _append_parts(kept, stop, words)
-            if prev is not None and prev != kept:
-                phrases.append(f"{prev} {kept}")
-        prev = kept
-    return prev
+    """Rules 5 and 7 for one word token after the phrase state `prev`: append its keyword,
+    its kept parts and the phrase it ends; return the phrase state after it."""
+    kept = _keep_word(word, stop)
+    if kept:
+        words.append(kept)
+        if "-" in kept:
+            _append_parts(kept, stop, words)
+        if prev is not None and prev != kept:
+            phrases.append(f"{prev} {kept}")
+    return kept
 
 
 # Cached: words recur, and for a Hangul or accented word the rules cost several calls. The

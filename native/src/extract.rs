@@ -801,7 +801,8 @@ impl Post {
         Ok(prev)
     }
 
-    /// `_segmented_words`: each piece of `word` the segmenter finds is a word token.
+    /// `_scan_chunk` on a word token of a segmented script (rule 6): each piece of `word`
+    /// the segmenter finds is a word token (`_add_word`).
     fn segmented_words(
         &mut self,
         word: &str,
