@@ -88,7 +88,7 @@ downstream count depends on them.
    ``ไปเที่ยว กรุงเทพ``). Hashtags and links in these scripts are not cut. The word list
    knows the loanwords and names that trend (``โควิด``, ``ลิซ่า``, ``เมียนมา``), which ICU's
    LSTM model cut in two and its Thai dictionary into syllables, and newmm costs a
-   twentieth of the LSTM's time. A piece keeps NFKC's spelling of the vowel sign AM
+   seventeenth of the LSTM's time. A piece keeps NFKC's spelling of the vowel sign AM
    (``น้ำ`` as ``น้ํา``), as every keyword is in NFKC form; the segmenters are given the
    usual one, the one their word lists and models know.
 7. Phrases are two kept word tokens next to each other in the text, joined by one space,
@@ -168,13 +168,19 @@ _KATAKANA_LETTERS = "\u30a1-\u30f4\u30f7-\u30fa\u30fd-\u30ff\u31f0-\u31ff"
 KATAKANA_CHARS = _KATAKANA_LETTERS + "\u30fc"
 _CJK_CHARS = HAN_CHARS + _HIRAGANA_CHARS + KATAKANA_CHARS
 # Thai, Lao, Myanmar (and its extensions), Khmer (and its symbols): scripts written without
-# spaces, whose words rule 6 has a segmenter find. Unlike CJK they stay in the word class: a word
-# token is cut after it is found, so hashtags and links in them stay whole.
+# spaces, whose words rule 6 has a segmenter find. Unlike CJK they stay in the word class: a
+# word token is cut after it is found, so hashtags and links in them stay whole.
 _SEGMENTED_CHARS = (
     "\u0e00-\u0e7f\u0e80-\u0eff"  # Thai, Lao
     "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"  # Myanmar
     "\u1780-\u17ff\u19e0-\u19ff"  # Khmer
 )
+
+_THAI_SEARCH = re.compile("[\u0e00-\u0e7f]").search
+# NFKC spells the vowel sign AM of Thai (U+0E33) and Lao (U+0EB3) as two characters ("น้ำ"
+# as "น้ํา"); word lists and models know the one-character spelling. The segmenters are
+# given that, and their pieces turned back into NFKC form (the native one does the same).
+_AM_SPELLINGS = (("\u0e4d\u0e32", "\u0e33"), ("\u0ecd\u0eb2", "\u0eb3"))
 
 
 @lru_cache(maxsize=1)
@@ -203,13 +209,6 @@ def _python_word_segments(word: str) -> list[str]:
     return pieces
 
 
-# NFKC spells the vowel sign AM of Thai (U+0E33) and Lao (U+0EB3) as two characters ("น้ำ"
-# as "น้ํา"); word lists and models know the one-character spelling. The segmenters are
-# given that, and their pieces turned back into NFKC form (the native one does the same).
-_AM_SPELLINGS = (("\u0e4d\u0e32", "\u0e33"), ("\u0ecd\u0eb2", "\u0eb3"))
-
-
-_THAI_SEARCH = re.compile("[\u0e00-\u0e7f]").search
 _word_segments: Callable[[str], list[str]]
 try:  # the segmenters compiled into the native tokenizer (rule 6)
     import trendlake_native
