@@ -1,10 +1,11 @@
-"""What cutting Thai into words costs: the native tokenizer on Thai posts against English ones.
+"""What cutting Thai into words costs: the tokenizer on Thai posts against English ones.
 
 Thai words are found by newmm over PyThaiNLP's word list (`trendlake.text`, rule 6), which
 costs more a character than the rest of the tokenizer. Run as ``python
 benchmarks/bench_segment.py [--posts N] [--repeat R]``: it builds posts of the same lengths
 in Thai (from common Thai words, clauses separated by spaces as Thai writes them) and in
-English (wordfreq's list), tokenizes both through `trendlake_native` in this process, and
+English (wordfreq's list), tokenizes both as the counts step does in this process
+(`post_keywords`: the native tokenizer, or the Python one when it is not built), and
 prints CPU time per post and per character, their ratio, and what a share of Thai posts
 adds to a minute at today's volume and at 100 times it. No timing asserts.
 """
@@ -26,6 +27,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from trendlake import keywords_native
+from trendlake.windows import post_keywords
 
 # Common Thai words (wordfreq has no Thai list): places, news, daily life, feelings.
 THAI_WORDS = [
@@ -73,11 +75,11 @@ def frame(texts: list[str], lang: str) -> pl.DataFrame:
 
 def best_cpu(batch: pl.DataFrame, repeat: int) -> float:
     """Least CPU seconds of `repeat` tokenizations of the batch."""
-    keywords_native.extract_frame(batch.head(100))  # warm up: models, stopword sets
+    post_keywords(batch.head(100))  # warm up: word list, models, stopword sets
     best = float("inf")
     for _ in range(repeat):
         started = time.process_time()
-        keywords_native.extract_frame(batch)
+        post_keywords(batch)
         best = min(best, time.process_time() - started)
     return best
 
@@ -87,15 +89,14 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if not keywords_native.available():
-        sys.exit("error: trendlake_native is not installed (pip install ./native)")
     rng = random.Random(7)
     english = [w for w in wordfreq.top_n_list("en", 5000) if w.isalpha()]
     batches = {
         "th": frame(posts(rng, list(THAI_WORDS), "", args.posts), "th"),
         "en": frame(posts(rng, english, " ", args.posts), "en"),
     }
-    table = Table(title=f"native tokenizer, {args.posts:,} posts each, best of {args.repeat}")
+    tokenizer = "native" if keywords_native.available() else "Python (native not built)"
+    table = Table(title=f"{tokenizer} tokenizer, {args.posts:,} posts each, best of {args.repeat}")
     for column in ("posts", "chars a post", "µs a post", "ns a char", "ratio to en"):
         table.add_column(column, justify="right")
     cpu = {lang: best_cpu(batch, args.repeat) for lang, batch in batches.items()}
