@@ -767,14 +767,13 @@ impl Post {
                     tmp.clear();
                     tmp.extend(&c[s..e]);
                     if !tmp.is_ascii() && tmp.chars().any(|ch| is(ch, SEGMENTED)) {
-                        prev = self.segmented_words(&tmp, prev, stop);
-                        continue;
+                        // Rule 6: each piece a segmenter cuts the token into is a word token.
+                        for piece in word_segments(&tmp) {
+                            prev = self.add_token(&piece, prev, stop);
+                        }
+                    } else {
+                        prev = self.add_token(&tmp, prev, stop);
                     }
-                    prev = keep_word(&tmp, stop).map(|k| {
-                        let span = self.add_word(k, prev, None);
-                        self.push_parts(k, stop);
-                        span
-                    });
                     continue;
                 }
                 Tok::Nothing => {}
@@ -801,22 +800,14 @@ impl Post {
         Ok(prev)
     }
 
-    /// `_scan_chunk` on a word token of a segmented script (rule 6): each piece of `word`
-    /// the segmenter finds is a word token (`_add_word`).
-    fn segmented_words(
-        &mut self,
-        word: &str,
-        mut prev: Option<Span>,
-        stop: &StopSet,
-    ) -> Option<Span> {
-        for piece in word_segments(word) {
-            prev = keep_word(&piece, stop).map(|k| {
-                let span = self.add_word(k, prev, None);
-                self.push_parts(k, stop);
-                span
-            });
-        }
-        prev
+    /// `_add_word`: rules 5 and 7 for one word token after the phrase state `prev`; returns
+    /// the phrase state after it.
+    fn add_token(&mut self, word: &str, prev: Option<Span>, stop: &StopSet) -> Option<Span> {
+        keep_word(word, stop).map(|k| {
+            let span = self.add_word(k, prev, None);
+            self.push_parts(k, stop);
+            span
+        })
     }
 
     /// Push a CJK word (`_cjk_words`) unless it is a stopword.
