@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 import polars as pl
@@ -87,13 +88,22 @@ class Lake:
         """Open the table, creating it with its schema and partitioning when missing.
 
         An existing table whose columns differ from this version's schema is refused with a
-        clear error instead of a failed write deep inside delta-rs.
+        clear error instead of a failed write deep inside delta-rs; a cache is recreated empty.
         """
         existing = self.table(name)
         if existing is not None:
-            _add_new_columns(name, existing)
-            _check_columns(name, self.table_uri(name), existing)
-            return existing
+            return self._conformed_table(name, existing)
+        return self._create(name, "ignore")
+
+    def _conformed_table(self, name: str, table: DeltaTable) -> DeltaTable:
+        _add_new_columns(name, table)
+        if TABLES[name].cache and _column_names(table) != TABLES[name].schema.names:
+            log.warning("%s holds another version's columns: recreating the cache", name)
+            return self._create(name, "overwrite")
+        _check_columns(name, self.table_uri(name), table)
+        return table
+
+    def _create(self, name: str, mode: Literal["ignore", "overwrite"]) -> DeltaTable:
         spec = TABLES[name]
         if self.is_local:
             Path(self.table_uri(name)).mkdir(parents=True, exist_ok=True)
@@ -101,7 +111,7 @@ class Lake:
             return DeltaTable.create(
                 self.table_uri(name),
                 spec.schema,
-                mode="ignore",
+                mode=mode,
                 partition_by=list(spec.partition_by),
                 name=name,
                 description=spec.description,
@@ -131,13 +141,13 @@ class Lake:
     def check_tables(self) -> None:
         """Raise LakeError when an existing table has another version's columns.
 
-        A table that lacks only columns this version appended (nullable) gains them first.
+        A table that lacks only columns this version appended (nullable) gains them first; a
+        cache with other columns is recreated empty.
         """
         for name in TABLES:
             table = self.table(name)
             if table is not None:
-                _add_new_columns(name, table)
-                _check_columns(name, self.table_uri(name), table)
+                self._conformed_table(name, table)
 
     def ensure_all(self) -> None:
         for name in TABLES:
@@ -316,9 +326,13 @@ def _add_new_columns(name: str, table: DeltaTable) -> None:
         raise LakeError(f"cannot add {', '.join(appended)} to {table.table_uri}: {exc}") from exc
 
 
+def _column_names(table: DeltaTable) -> list[str]:
+    return [field.name for field in table.schema().fields]
+
+
 def _check_columns(name: str, uri: str, table: DeltaTable) -> None:
     expected = TABLES[name].schema.names
-    found = [field.name for field in table.schema().fields]
+    found = _column_names(table)
     if found == expected:
         return
     missing = sorted(set(expected) - set(found))

@@ -36,7 +36,7 @@ TABLE_PROPERTIES = {
 }
 TARGET_FILE_BYTES = 128 * 1024 * 1024
 SNAPSHOT_KEEP = timedelta(hours=6)
-CACHE_TABLES = frozenset({KEYWORD_BASELINES})  # rebuilt on demand: no week of time travel
+CACHE_TABLES = frozenset(name for name, spec in TABLES.items() if spec.cache)  # no time travel
 CACHE_RETENTION_HOURS = 24
 
 

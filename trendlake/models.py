@@ -31,6 +31,9 @@ class TableSpec:
     partition_by: tuple[str, ...]
     time_column: str
     description: str
+    # A cache (rebuilt from other tables on demand): one with another version's columns is
+    # recreated empty rather than refused.
+    cache: bool = False
 
 
 def _schema(*fields: tuple[str, pa.DataType, bool, str]) -> pa.Schema:
@@ -123,8 +126,12 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
 KEYWORD_BASELINES_SCHEMA: Final = _schema(
     ("as_of", UTC_MICROS, False, "10-minute boundary: the history is the baseline minutes before"),
     ("date", pa.date32(), False, "UTC date of as_of (partition column)"),
-    ("keyword", pa.string(), False, "normalised keyword"),
-    ("kind", pa.string(), False, "word, phrase, hashtag or domain"),
+    (
+        "key",
+        pa.int64(),
+        False,
+        "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
+    ),
     ("share_sum", pa.int64(), False, "sum over the history of authors/posts, in units of 1e-15"),
     ("share_sq_sum", pa.int64(), False, "sum over the history of (authors/posts)^2, 1e-15 units"),
 )
@@ -231,6 +238,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             ("date",),
             "as_of",
             "per-keyword history sums every 10 minutes (a cache the scores step rebuilds)",
+            cache=True,
         ),
         TableSpec(
             TREND_SCORES, TREND_SCORES_SCHEMA, ("date",), "minute", "sliding-window trend scores"

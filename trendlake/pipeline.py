@@ -44,6 +44,7 @@ from trendlake.timeutil import MINUTE, iso, minutes_between
 from trendlake.windows import (
     dedup_posts,
     exact_windows,
+    keyword_keys,
     keyword_occurrences,
     minute_counts,
     minute_volume,
@@ -185,16 +186,15 @@ def compute_scores(
         as_of = snapshots_needed(_each_minute(chunk.start, chunk.end), settings.window_minutes)
         # Only the screened keywords' baselines: every keyword of the history, once per
         # boundary of the chunk, made the joins below hold gigabytes on a long run.
-        baselines = _snapshots(lake, as_of, settings).join(
-            bounds.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi"
-        )
+        keys = keyword_keys(bounds.select("keyword", "kind").unique()).to_frame()
+        baselines = _snapshots(lake, as_of, settings).join(keys, on="key", how="semi")
         volume = lake.read(
             MINUTE_STATS,
             as_of[0] - settings.baseline_minutes * MINUTE - MINUTE,
             chunk.end,
             ["minute", "authors"],
         )
-        fresh = _fresh_shares(lake, chunk, volume, bounds, settings)
+        fresh = _fresh_shares(lake, chunk, volume, keys, settings)
         expected = expectation(
             bounds,
             baselines,
@@ -225,11 +225,12 @@ def compute_scores(
 
 
 def _fresh_shares(
-    lake: Lake, chunk: MinuteRange, volume: pl.DataFrame, bounds: pl.DataFrame, settings: Settings
+    lake: Lake, chunk: MinuteRange, volume: pl.DataFrame, keys: pl.DataFrame, settings: Settings
 ) -> pl.DataFrame | None:
-    """The shares exact histories need (see `scoring.expectation`), of the keywords in
-    `bounds`; None when every window of the chunk keeps its boundary's history, as every
-    one does once a stream has run `young_history_minutes` past its first boundary."""
+    """The shares exact histories need (see `scoring.expectation`), of the keywords whose
+    `keyword_keys` are in `keys`; None when every window of the chunk keeps its boundary's
+    history, as every one does once a stream has run `young_history_minutes` past its first
+    boundary."""
     span = fresh_minutes(
         _each_minute(chunk.start, chunk.end),
         volume,
@@ -241,9 +242,7 @@ def _fresh_shares(
         return None
     # `volume` already holds these minutes' active authors: only their counts are read.
     counts = lake.read(KEYWORD_COUNTS, *span, ["minute", "keyword", "kind", "authors"])
-    return history_shares(counts, volume).join(
-        bounds.select("keyword", "kind").unique(), on=["keyword", "kind"], how="semi"
-    )
+    return history_shares(counts, volume).join(keys, on="key", how="semi")
 
 
 def _each_minute(start: datetime, end: datetime) -> list[datetime]:
@@ -261,14 +260,14 @@ def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.Data
     """
     step, history = BASELINE_STEP, settings.baseline_minutes * MINUTE
     _forget_other_snapshots(lake, settings)
-    stored = lake.read(KEYWORD_BASELINES, as_of[0] - step, as_of[-1] + MINUTE)
-    known = {
-        key[0]: frame.select(list(SNAPSHOT_SCHEMA))
-        for key, frame in stored.partition_by("as_of", as_dict=True).items()
-    }
+    known = _stored_snapshots(lake, as_of[0], as_of[-1] + MINUTE)
     for boundary in as_of:
         if boundary in known:
             continue
+        if boundary == as_of[0]:
+            # The one before is read only now: a minute whose snapshot is stored (9 in 10
+            # live) reads one snapshot, not two.
+            known.update(_stored_snapshots(lake, boundary - step, boundary - step + MINUTE))
         previous = known.get(boundary - step)
         if previous is not None:
             entering = _history_shares(lake, boundary - step, boundary)
@@ -284,9 +283,19 @@ def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.Data
     return pl.concat([known[boundary] for boundary in as_of])
 
 
+def _stored_snapshots(lake: Lake, start: datetime, end: datetime) -> dict[datetime, pl.DataFrame]:
+    """The snapshots in keyword_baselines whose boundary lies in [start, end), by boundary."""
+    stored = lake.read(KEYWORD_BASELINES, start, end)
+    return {
+        key[0]: frame.select(list(SNAPSHOT_SCHEMA))
+        for key, frame in stored.partition_by("as_of", as_dict=True).items()
+    }
+
+
 def snapshot_format(settings: Settings) -> str:
-    """What the sums of a stored baseline snapshot mean: the volume measure and history span."""
-    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m"
+    """What the sums of a stored baseline snapshot mean: the volume measure and history span,
+    summed per keyword key (`keyword_keys`)."""
+    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m/keyed"
 
 
 def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:

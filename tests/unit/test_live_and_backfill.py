@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
 
 from trendlake.config import Settings
 from trendlake.ingest.runner import ingest_file
@@ -206,3 +208,43 @@ def test_one_account_flooding_moves_no_other_keywords_expectation(
     # The flooder is one more active author in 20 minutes, not 3,000 more posts.
     ratio = both["flooded"] / both["clean"]
     assert ratio.min() > 0.97 and ratio.max() < 1.03  # type: ignore[operator]
+
+
+def test_snapshots_stored_by_an_earlier_version_are_replaced_not_refused(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    lake, settings, span = _landed(small_stream, tmp_path / "lake")
+    switch = span.start + 100 * M
+    run_all(lake, MinuteRange(span.start, switch), settings)
+    # keyword_baselines as versions before keyword keys wrote it: keyword and kind columns.
+    old_columns = pa.schema(
+        [
+            ("as_of", pa.timestamp("us", "UTC")),
+            ("date", pa.date32()),
+            ("keyword", pa.string()),
+            ("kind", pa.string()),
+            ("share_sum", pa.int64()),
+            ("share_sq_sum", pa.int64()),
+        ]
+    )
+    uri = lake.table_uri(KEYWORD_BASELINES)
+    DeltaTable.create(uri, old_columns, mode="overwrite", partition_by=["date"])
+    write_deltalake(
+        uri,
+        pa.table([[switch], [switch.date()], ["zorblax"], ["word"], [5], [1]], schema=old_columns),
+        mode="append",
+    )
+    DeltaTable(uri).alter.set_table_properties(
+        {SNAPSHOT_FORMAT_KEY: f"active-authors/{settings.baseline_minutes}m"},
+        raise_if_not_exists=False,
+    )
+    lake.check_tables()  # a cache with other columns is no reason to refuse a run
+    assert "key" in [field.name for field in DeltaTable(uri).schema().fields]
+    for i in range(12):
+        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), settings)
+    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
+    run_all(fresh, MinuteRange(span.start, switch + 12 * M), settings)
+    rows = _scores(lake, switch)
+    assert rows.height > 50
+    assert rows.equals(_scores(fresh, switch))
+    assert lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY) == snapshot_format(settings)

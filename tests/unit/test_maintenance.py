@@ -40,8 +40,7 @@ def _write_snapshot(lake: Lake, boundary: datetime) -> None:
         {
             "as_of": [boundary],
             "date": [boundary.date()],
-            "keyword": ["zorblax"],
-            "kind": ["word"],
+            "key": [7],
             "share_sum": [5],
             "share_sq_sum": [1],
         }

@@ -38,8 +38,10 @@ from trendlake.scoring import (
 )
 from trendlake.surprise import surprise
 from trendlake.windows import (
+    author_key,
     dedup_posts,
     exact_windows,
+    keyword_keys,
     keyword_occurrences,
     minute_counts,
     minute_volume,
@@ -774,16 +776,37 @@ def test_snapshots_sum_exactly_the_history_before_their_boundary() -> None:
     volume = _volume(range(0, 110), 97)
     as_of = [T0 + m * M for m in (60, 70, 80, 90, 100)]
     snapshots = baseline_snapshots(history_shares(history, volume), as_of, 60)
+    names = {author_key(f"word:{word}"): word for word in ("zorblax", "quux")}
     for row in snapshots.iter_rows(named=True):
         lo, hi = row["as_of"] - 60 * M, row["as_of"]
         mine = history.filter(
-            (pl.col("keyword") == row["keyword"])
+            (pl.col("keyword") == names[row["key"]])
             & (pl.col("minute") >= lo)
             & (pl.col("minute") < hi)
         )["authors"].to_list()
         assert row["share_sum"] == sum(round(a / 97 * SHARE_UNIT) for a in mine)
         assert row["share_sq_sum"] == sum(round((a / 97) ** 2 * SHARE_UNIT) for a in mine)
     assert snapshots.height == 10  # both keywords at every boundary
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_keyword_keys_hash_the_kind_with_the_keyword(
+    native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if native and not keywords_native.available():
+        pytest.skip("the native module is not built")
+    monkeypatch.setattr(keywords_native, "available", lambda: native)
+    frame = pl.DataFrame(
+        {"keyword": ["zorblax", "zorblax", "new york"], "kind": ["word", "hashtag", "phrase"]}
+    )
+    keys = keyword_keys(frame)
+    assert keys.name == "key"
+    assert keys.to_list() == [
+        author_key("word:zorblax"),
+        author_key("hashtag:zorblax"),  # the same text of another kind is another keyword
+        author_key("phrase:new york"),
+    ]
+    assert keyword_keys(frame.clear()).dtype == pl.Int64
 
 
 def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> None:
@@ -802,7 +825,8 @@ def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> Non
 
     previous = baseline_snapshots(shares, [at_80], 60)
     advanced = advance_snapshot(previous, between(80, 90), between(20, 30), at_90)
-    assert "gone" in previous["keyword"].to_list()
+    assert author_key("word:gone") in previous["key"].to_list()
+    assert author_key("word:gone") not in advanced["key"].to_list()
     assert advanced.equals(baseline_snapshots(shares, [at_90], 60))
 
 
