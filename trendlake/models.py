@@ -121,6 +121,13 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         "threads of those posts (64-bit keys of each post's reply root, or of the post itself), "
         "sorted; null in rows counted before the column existed",
     ),
+    (
+        "key",
+        pa.int64(),
+        True,
+        "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys), "
+        "what windows and baselines group by; null in rows counted before the column existed",
+    ),
 )
 
 KEYWORD_BASELINES_SCHEMA: Final = _schema(

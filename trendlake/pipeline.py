@@ -29,6 +29,7 @@ from trendlake.models import (
 )
 from trendlake.scoring import (
     BASELINE_STEP,
+    MIN_PHRASE_BLOCK_AUTHORS,
     SNAPSHOT_SCHEMA,
     advance_snapshot,
     baseline_snapshots,
@@ -44,7 +45,6 @@ from trendlake.timeutil import MINUTE, iso, minutes_between
 from trendlake.windows import (
     dedup_posts,
     exact_windows,
-    keyword_keys,
     keyword_occurrences,
     minute_counts,
     minute_volume,
@@ -61,6 +61,7 @@ WINDOW_COLUMNS = [
     "minute",
     "keyword",
     "kind",
+    "key",
     "posts",
     "authors",
     "author_keys",
@@ -68,6 +69,7 @@ WINDOW_COLUMNS = [
     "lang_posts",
     "thread_keys",
 ]
+HISTORY_COLUMNS = ["minute", "kind", "authors", "key"]  # and keyword, for rows without a key
 ALERT_LOOKBACK = timedelta(hours=24)
 Progress = Callable[[int], None]
 
@@ -186,7 +188,7 @@ def compute_scores(
         as_of = snapshots_needed(_each_minute(chunk.start, chunk.end), settings.window_minutes)
         # Only the screened keywords' baselines: every keyword of the history, once per
         # boundary of the chunk, made the joins below hold gigabytes on a long run.
-        keys = keyword_keys(bounds.select("keyword", "kind").unique()).to_frame()
+        keys = bounds.select("key").unique()
         baselines = _snapshots(lake, as_of, settings).join(keys, on="key", how="semi")
         volume = lake.read(
             MINUTE_STATS,
@@ -205,7 +207,7 @@ def compute_scores(
             short_of=young_history_minutes(settings.min_history_minutes),
         )
         bound_z = zscore(pl.col("author_bound").cast(pl.Float64), settings.noise_floor)
-        passing = expected.filter(bound_z > 0).select("minute", "keyword", "kind")
+        passing = expected.filter(bound_z > 0).select("minute", "keyword", "kind", "key")
         windows = exact_windows(counts, passing, settings.window_minutes, settings.recent_minutes)
         scores = score_windows(
             windows,
@@ -241,7 +243,7 @@ def _fresh_shares(
     if span is None:
         return None
     # `volume` already holds these minutes' active authors: only their counts are read.
-    counts = lake.read(KEYWORD_COUNTS, *span, ["minute", "keyword", "kind", "authors"])
+    counts = _read_history(lake, *span)
     return history_shares(counts, volume).join(keys, on="key", how="semi")
 
 
@@ -293,9 +295,11 @@ def _stored_snapshots(lake: Lake, start: datetime, end: datetime) -> dict[dateti
 
 
 def snapshot_format(settings: Settings) -> str:
-    """What the sums of a stored baseline snapshot mean: the volume measure and history span,
-    summed per keyword key (`keyword_keys`)."""
-    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m/keyed"
+    """What the sums of a stored baseline snapshot mean: the volume measure, the history
+    span, per keyword key (`keyword_keys`), less the phrases' blocks with few authors
+    (`block_sums`)."""
+    blocks = f"phrase-blocks>={MIN_PHRASE_BLOCK_AUTHORS}"
+    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m/keyed/{blocks}"
 
 
 def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
@@ -314,8 +318,17 @@ def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
         lake.reset(KEYWORD_BASELINES, {SNAPSHOT_FORMAT_KEY: wanted})
 
 
+def _read_history(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
+    """keyword_counts rows of [start, end) as `history_shares` needs them: without the
+    keywords (a third of the time), unless a row has no key to stand for its keyword."""
+    history = lake.read(KEYWORD_COUNTS, start, end, HISTORY_COLUMNS)
+    if history["key"].has_nulls():  # counted before keyword_counts had keys
+        history = lake.read(KEYWORD_COUNTS, start, end, ["keyword", *HISTORY_COLUMNS])
+    return history
+
+
 def _history_shares(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
-    history = lake.read(KEYWORD_COUNTS, start, end, ["minute", "keyword", "kind", "authors"])
+    history = _read_history(lake, start, end)
     return history_shares(history, lake.read(MINUTE_STATS, start, end, ["minute", "authors"]))
 
 

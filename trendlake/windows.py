@@ -278,7 +278,16 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(authors=pl.col("author_keys").list.len().cast(pl.Int64))
     )
-    return counts.join(langs, on=key).sort("minute", "kind", "keyword")
+    counts = counts.join(langs, on=key)
+    return counts.with_columns(keyword_keys(counts)).sort("minute", "kind", "keyword")
+
+
+def with_keyword_keys(counts: pl.DataFrame) -> pl.DataFrame:
+    """`counts` (keyword_counts rows) with every row's `key` (`keyword_keys`): the rows
+    counted before the table had the column get theirs now."""
+    if "key" in counts.columns and not counts["key"].has_nulls():
+        return counts
+    return counts.with_columns(keyword_keys(counts))
 
 
 def minute_volume(
@@ -305,6 +314,9 @@ def minute_volume(
         .with_columns(pl.col("posts", "authors", "keywords").fill_null(0))
         .sort("minute")
     )
+
+
+_NAMES = ["keyword", "kind"]  # what a `key` stands for
 
 
 def _spread(
@@ -342,37 +354,38 @@ def window_bounds(
     for the windows whose bound reaches `screen`.
 
     The bound (the per-minute distinct authors summed) is cheap: no author lists. A window
-    whose bound cannot pass a screen never needs its exact count.
+    whose bound cannot pass a screen never needs its exact count. Keywords are grouped by
+    their 64-bit `key` (which the rows keep): hashing strings was most of these group-bys'
+    cost.
     """
+    counts = with_keyword_keys(counts)
     targets = minutes_between(first, end)
     if 0 < targets <= FEW_TARGETS:
         few = _few_window_bounds(
             counts, [first + i * MINUTE for i in range(targets)], window_minutes
         )
         return few.filter(pl.col("author_bound") >= screen)
-    key = ["keyword", "kind"]
-    # Each row is copied once per window it falls in. The keywords go through that as
-    # integers, not strings (copied strings took 2.7 GiB for a 4-hour step at 2,500 posts a
-    # minute, integers 1.6 GiB), and a keyword whose authors over all the rows fall short of
-    # the screen is not copied at all.
+    # Each row is copied once per window it falls in: the keywords go through that as
+    # integer keys, not strings (copied strings took 2.7 GiB for a 4-hour step at 2,500 posts
+    # a minute, integers 1.6 GiB), and a keyword whose authors over all the rows fall short
+    # of the screen is not copied at all.
     keys = (
-        counts.group_by(key)
-        .agg(total=pl.col("authors").sum())
+        counts.group_by("key")
+        .agg(pl.col("keyword", "kind").first(), total=pl.col("authors").sum())
         .filter(pl.col("total") >= screen)
-        .select(key)
-        .with_row_index("key_id")
+        .drop("total")
     )
-    rows = counts.join(keys, on=key).select("minute", "key_id", "posts", "authors")
+    rows = counts.join(keys.select("key"), on="key", how="semi")
     return (
-        _spread(rows, ["key_id", "posts", "authors"], first, end, window_minutes)
-        .group_by("target", "key_id")
+        _spread(rows, ["key", "posts", "authors"], first, end, window_minutes)
+        .group_by("target", "key")
         .agg(
             count=pl.col("posts").sum().cast(pl.Int64),
             author_bound=pl.col("authors").sum().cast(pl.Int64),
         )
         .filter(pl.col("author_bound") >= screen)
-        .join(keys, on="key_id")
-        .select(pl.col("target").alias("minute"), *key, "count", "author_bound")
+        .join(keys, on="key")
+        .select(pl.col("target").alias("minute"), *_NAMES, "key", "count", "author_bound")
     )
 
 
@@ -381,8 +394,8 @@ def _few_window_bounds(
 ) -> pl.DataFrame:
     """`window_bounds` for a few windows (live mode) in one group-by over the keywords.
 
-    Each window's sums are columns zeroed outside it, so the rows are hashed by keyword once,
-    not once per window they fall in: the string hashing is most of a group-by's cost.
+    Each window's sums are columns zeroed outside it, so the rows are grouped by keyword
+    once, not once per window they fall in.
     """
     width = window_minutes * MINUTE
     minute = pl.col("minute")
@@ -393,13 +406,18 @@ def _few_window_bounds(
             pl.when(inside).then(pl.col("posts")).otherwise(0).alias(f"count_{i}"),
             pl.when(inside).then(pl.col("authors")).otherwise(0).alias(f"author_bound_{i}"),
         ]
-    sums = counts.select("keyword", "kind", *columns).group_by("keyword", "kind").sum()
+    sums = (
+        counts.select("key", *_NAMES, *columns)
+        .group_by("key")
+        .agg(pl.col(_NAMES).first(), pl.exclude("key", *_NAMES).sum())
+    )
     return pl.concat(
         [
             sums.select(
                 minute=pl.lit(target, dtype=counts.schema["minute"]),
                 keyword="keyword",
                 kind="kind",
+                key="key",
                 count=pl.col(f"count_{i}").cast(pl.Int64),
                 author_bound=pl.col(f"author_bound_{i}").cast(pl.Int64),
             ).filter(pl.col("count") > 0)
@@ -415,8 +433,9 @@ def exact_windows(
     recent_minutes: int | None = None,
 ) -> pl.DataFrame:
     """Count, exact distinct authors and threads of the `wanted` windows (minute, keyword,
-    kind), the distinct authors and threads of their last `recent_minutes` (default: the
-    whole window), and the distinct authors of the window a minute before (for velocity).
+    kind, and `key` if they have it), the distinct authors and threads of their last
+    `recent_minutes` (default: the whole window), and the distinct authors of the window a
+    minute before (for velocity).
 
     `counts` are keyword_counts rows covering the wanted windows and the minute before each;
     the window of minute t covers minutes (t - window, t]. Only rows of wanted windows are
@@ -427,13 +446,14 @@ def exact_windows(
     not zero.
     """
     lists = ["author_keys", "thread_keys", "langs", "lang_posts"]
+    counts = with_keyword_keys(counts)
+    wanted = with_keyword_keys(wanted)
     spread = _spread_wanted(counts, wanted, ["posts", *lists], window_minutes + 1)
     minute, target = pl.col("minute"), pl.col("target")
     inside = minute > target - pl.duration(minutes=window_minutes)
     recent = minute > target - pl.duration(minutes=recent_minutes or window_minutes)
     unknown = pl.col("thread_keys").filter(inside).is_null().any()
-    key = ["keyword", "kind"]
-    windows = spread.group_by("target", *key).agg(
+    windows = spread.group_by("target", "key").agg(
         count=pl.col("posts").filter(inside).sum().cast(pl.Int64),
         unique_authors=_distinct("author_keys", inside),
         unique_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys", inside)),
@@ -442,7 +462,13 @@ def exact_windows(
         previous_authors=_distinct("author_keys", minute < target),
     )
     mix = _language_mix(spread.filter(inside))
-    windows = windows.join(mix, on=["target", *key]).rename({"target": "minute"})
+    names = wanted.select("key", *_NAMES).unique("key")
+    windows = (
+        windows.join(mix, on=["target", "key"])
+        .join(names, on="key")
+        .rename({"target": "minute"})
+        .select("minute", *_NAMES, "key", pl.exclude("minute", "target", "key", *_NAMES))
+    )
     return windows.with_columns(
         window_start=pl.col("minute") - pl.duration(minutes=window_minutes - 1),
         window_end=pl.col("minute") + MINUTE,
@@ -452,19 +478,20 @@ def exact_windows(
 def _spread_wanted(
     counts: pl.DataFrame, wanted: pl.DataFrame, columns: list[str], window_minutes: int
 ) -> pl.DataFrame:
-    """The `columns` of the counts rows of each wanted window, with its minute as `target`."""
-    key = ["keyword", "kind"]
+    """The `columns` of the counts rows of each wanted window (by `key`), with its minute as
+    `target`."""
     # An empty range when nothing is wanted: the frame keeps its schema.
     first = as_datetime(wanted["minute"].min()) if wanted.height else EPOCH
     end = as_datetime(wanted["minute"].max()) + MINUTE if wanted.height else EPOCH
     # Keywords first (a cheap semi-join), so only their rows are spread with their lists.
-    keywords = wanted.select(key).unique()
-    counts = counts.join(keywords, on=key, how="semi")
-    spread = _spread(counts, [*key, *columns], first, end, window_minutes)
+    keywords = wanted.select("key").unique()
+    counts = counts.join(keywords, on="key", how="semi")
+    spread = _spread(counts, ["key", *columns], first, end, window_minutes)
     if wanted.height < keywords.height * minutes_between(first, end):
         # Only to save work: unwanted windows are not wrong. Live mode wants every window of
         # every keyword it spreads and skips the join.
-        spread = spread.join(wanted.rename({"minute": "target"}), on=["target", *key], how="semi")
+        targets = wanted.select(target="minute", key="key")
+        spread = spread.join(targets, on=["target", "key"], how="semi")
     return spread
 
 
@@ -476,7 +503,7 @@ def _distinct(column: str, where: pl.Expr | None = None) -> pl.Expr:
 
 def _language_mix(spread: pl.DataFrame) -> pl.DataFrame:
     """Per window: the top languages of its posts and their shares (ties broken by code)."""
-    window = ["target", "keyword", "kind"]
+    window = ["target", "key"]
     by_lang = (
         spread.select(*window, "langs", "lang_posts")
         .explode("langs", "lang_posts")

@@ -16,6 +16,7 @@ from trendlake.ingest.records import post_row
 from trendlake.ingest.sinks import LakeSink
 from trendlake.lake import Lake
 from trendlake.models import KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
+from trendlake.windows import author_key
 
 
 def _counts(minutes: list[int], posts: int) -> pa.Table:
@@ -32,6 +33,7 @@ def _counts(minutes: list[int], posts: int) -> pa.Table:
             "langs": [["en"]] * len(moments),
             "lang_posts": [[posts]] * len(moments),
             "thread_keys": [[9]] * len(moments),
+            "key": [author_key("word:zorblax")] * len(moments),
         }
     )
 

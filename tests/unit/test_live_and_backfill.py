@@ -248,3 +248,23 @@ def test_snapshots_stored_by_an_earlier_version_are_replaced_not_refused(
     assert rows.height > 50
     assert rows.equals(_scores(fresh, switch))
     assert lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY) == snapshot_format(settings)
+
+
+def test_counts_from_before_keyword_keys_score_as_new_ones(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    lake, settings, span = _landed(small_stream, tmp_path / "lake")
+    switch = span.start + 100 * M
+    run_all(lake, MinuteRange(span.start, switch), settings)
+    # Rows counted by a version before the key column: it is null in them.
+    old = lake.read(KEYWORD_COUNTS).with_columns(key=pl.lit(None, dtype=pl.Int64))
+    lake.replace_range(KEYWORD_COUNTS, old.to_arrow(), span.start, switch)
+    assert lake.read(KEYWORD_COUNTS)["key"].null_count() == old.height > 0
+    lake.reset(KEYWORD_BASELINES, {})  # rebuilt from those rows
+    for i in range(12):
+        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), settings)
+    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
+    run_all(fresh, MinuteRange(span.start, switch + 12 * M), settings)
+    rows = _scores(lake, switch)
+    assert rows.height > 50
+    assert rows.equals(_scores(fresh, switch))

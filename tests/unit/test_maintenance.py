@@ -15,6 +15,7 @@ from trendlake.maintenance import (
     table_properties,
 )
 from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS
+from trendlake.windows import author_key
 
 
 def _minute(day: int, minute: int) -> pa.Table:
@@ -31,6 +32,7 @@ def _minute(day: int, minute: int) -> pa.Table:
             "langs": [["en"]],
             "lang_posts": [[1]],
             "thread_keys": [[9]],
+            "key": [author_key(f"word:k{minute}")],
         }
     )
 

@@ -301,12 +301,12 @@ def test_screened_window_bounds_are_the_windows_whose_bound_reaches_the_screen(
     assert screened.sort(key).equals(expected.select(screened.columns).sort(key))
 
 
-def _history(keyword: str, per_minute: list[int], start: int) -> pl.DataFrame:
+def _history(keyword: str, per_minute: list[int], start: int, kind: str = "word") -> pl.DataFrame:
     return pl.DataFrame(
         {
             "minute": [T0 + (start + i) * M for i in range(len(per_minute))],
             "keyword": [keyword] * len(per_minute),
-            "kind": ["word"] * len(per_minute),
+            "kind": [kind] * len(per_minute),
             "authors": per_minute,
         },
         schema_overrides={"minute": pl.Datetime("us", "UTC")},
@@ -771,22 +771,42 @@ def test_a_window_uses_the_snapshot_of_the_last_boundary_before_it_starts() -> N
 
 def test_snapshots_sum_exactly_the_history_before_their_boundary() -> None:
     history = pl.concat(
-        [_history("zorblax", [0, 1, 2, 1, 3] * 14, 25), _history("quux", [1, 0, 0, 2] * 17, 28)]
+        [
+            _history("zorblax", [0, 1, 2, 1, 3] * 14, 25),
+            _history("quux", [1, 0, 0, 2] * 17, 28),
+            # One author in the block from minute 40, two in the one from 50.
+            _history("lone star", [1] + [0] * 9 + [1, 1], 40, "phrase"),
+            _history("lone", [1] + [0] * 9 + [1, 1], 40),
+        ]
     )
     volume = _volume(range(0, 110), 97)
     as_of = [T0 + m * M for m in (60, 70, 80, 90, 100)]
     snapshots = baseline_snapshots(history_shares(history, volume), as_of, 60)
-    names = {author_key(f"word:{word}"): word for word in ("zorblax", "quux")}
+    names = {
+        author_key(f"{kind}:{word}"): word
+        for word, kind in history.select("keyword", "kind").unique().iter_rows()
+    }
     for row in snapshots.iter_rows(named=True):
         lo, hi = row["as_of"] - 60 * M, row["as_of"]
         mine = history.filter(
             (pl.col("keyword") == names[row["key"]])
             & (pl.col("minute") >= lo)
             & (pl.col("minute") < hi)
-        )["authors"].to_list()
-        assert row["share_sum"] == sum(round(a / 97 * SHARE_UNIT) for a in mine)
-        assert row["share_sq_sum"] == sum(round((a / 97) ** 2 * SHARE_UNIT) for a in mine)
-    assert snapshots.height == 10  # both keywords at every boundary
+        )
+        blocks: dict[int, list[int]] = {}
+        for minute, authors in zip(mine["minute"], mine["authors"], strict=True):
+            blocks.setdefault((minute - T0) // (10 * M), []).append(authors)
+        is_phrase = " " in names[row["key"]]
+        kept = [a for block in blocks.values() if sum(block) >= 2 or not is_phrase for a in block]
+        assert row["share_sum"] == sum(round(a / 97 * SHARE_UNIT) for a in kept)
+        assert row["share_sq_sum"] == sum(round((a / 97) ** 2 * SHARE_UNIT) for a in kept)
+    assert snapshots.height == 20  # every keyword at every boundary
+    # The phrase's history is its block of two authors, without the block of one; the word
+    # with the same authors keeps both.
+    phrase = snapshots.filter(pl.col("key") == author_key("phrase:lone star"))
+    assert phrase["share_sum"].to_list() == [2 * round(SHARE_UNIT / 97)] * 5
+    word = snapshots.filter(pl.col("key") == author_key("word:lone"))
+    assert word["share_sum"].to_list() == [3 * round(SHARE_UNIT / 97)] * 5
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -815,6 +835,10 @@ def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> Non
             _history("zorblax", [0, 1, 2, 1, 3] * 14, 25),
             _history("quux", [1, 0, 0, 2] * 17, 28),
             _history("gone", [1, 2], 21),  # leaves the history between the two snapshots
+            # Blocks entering the history: a phrase's with one author is left out of it.
+            _history("once more", [1], 84, "phrase"),
+            _history("twice more", [1, 1], 84, "phrase"),
+            _history("once", [1], 84),
         ]
     )
     shares = history_shares(history, _volume(range(0, 110), 97))
@@ -827,6 +851,9 @@ def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> Non
     advanced = advance_snapshot(previous, between(80, 90), between(20, 30), at_90)
     assert author_key("word:gone") in previous["key"].to_list()
     assert author_key("word:gone") not in advanced["key"].to_list()
+    assert author_key("phrase:twice more") in advanced["key"].to_list()
+    assert author_key("phrase:once more") not in advanced["key"].to_list()
+    assert author_key("word:once") in advanced["key"].to_list()
     assert advanced.equals(baseline_snapshots(shares, [at_90], 60))
 
 
