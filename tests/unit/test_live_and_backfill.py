@@ -42,6 +42,31 @@ def _scores(lake: Lake, since: object) -> pl.DataFrame:
     return lake.read(TREND_SCORES).filter(pl.col("minute") >= since).sort("minute", "keyword")
 
 
+def _first_100_minutes_run(
+    small_stream: Path, tmp_path: Path
+) -> tuple[Lake, Settings, MinuteRange, datetime]:
+    """A lake that landed the stream and ran its first 100 minutes (60-minute baselines),
+    and the minute after them."""
+    lake, settings, span = _landed(small_stream, tmp_path / "lake")
+    switch = span.start + 100 * M
+    run_all(lake, MinuteRange(span.start, switch), settings)
+    return lake, settings, span, switch
+
+
+def _assert_live_minutes_score_as_a_fresh_lake(
+    lake: Lake, settings: Settings, small_stream: Path, tmp_path: Path, switch: datetime
+) -> None:
+    """Twelve live minutes from `switch` (crossing a snapshot boundary) score on `lake` as
+    they do on a lake that landed the same stream and ran everything at once."""
+    for i in range(12):
+        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), settings)
+    fresh, _, span = _landed(small_stream, tmp_path / "fresh")
+    run_all(fresh, MinuteRange(span.start, switch + 12 * M), settings)
+    rows = _scores(lake, switch)
+    assert rows.height > 50
+    assert rows.equals(_scores(fresh, switch))
+
+
 def test_live_minutes_and_a_backfill_write_identical_scores(
     small_stream: Path, tmp_path: Path
 ) -> None:
@@ -134,18 +159,10 @@ def test_recounting_a_minute_drops_the_snapshots_built_on_it(
 def test_snapshots_summed_for_another_history_are_rebuilt_not_advanced(
     small_stream: Path, tmp_path: Path
 ) -> None:
-    lake, settings, span = _landed(small_stream, tmp_path / "lake")
-    switch = span.start + 100 * M
-    run_all(lake, MinuteRange(span.start, switch), settings)  # 60-minute baselines
+    lake, settings, _, switch = _first_100_minutes_run(small_stream, tmp_path)
     longer = settings.model_copy(update={"baseline_minutes": 70})
-    for i in range(12):  # live minutes after the setting changed, crossing a boundary
-        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), longer)
-    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
-    run_all(fresh, MinuteRange(span.start, switch + 12 * M), longer)
-    rows = _scores(lake, switch)
-    assert rows.height > 50
     # Advancing a 60-minute snapshot by 70-minute steps would leave ten minutes in its sums.
-    assert rows.equals(_scores(fresh, switch))
+    _assert_live_minutes_score_as_a_fresh_lake(lake, longer, small_stream, tmp_path, switch)
     assert lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY) == snapshot_format(longer)
 
 
@@ -213,9 +230,7 @@ def test_one_account_flooding_moves_no_other_keywords_expectation(
 def test_snapshots_stored_by_an_earlier_version_are_replaced_not_refused(
     small_stream: Path, tmp_path: Path
 ) -> None:
-    lake, settings, span = _landed(small_stream, tmp_path / "lake")
-    switch = span.start + 100 * M
-    run_all(lake, MinuteRange(span.start, switch), settings)
+    lake, settings, _, switch = _first_100_minutes_run(small_stream, tmp_path)
     # keyword_baselines as versions before keyword keys wrote it: keyword and kind columns.
     old_columns = pa.schema(
         [
@@ -240,31 +255,17 @@ def test_snapshots_stored_by_an_earlier_version_are_replaced_not_refused(
     )
     lake.check_tables()  # a cache with other columns is no reason to refuse a run
     assert "key" in [field.name for field in DeltaTable(uri).schema().fields]
-    for i in range(12):
-        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), settings)
-    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
-    run_all(fresh, MinuteRange(span.start, switch + 12 * M), settings)
-    rows = _scores(lake, switch)
-    assert rows.height > 50
-    assert rows.equals(_scores(fresh, switch))
+    _assert_live_minutes_score_as_a_fresh_lake(lake, settings, small_stream, tmp_path, switch)
     assert lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY) == snapshot_format(settings)
 
 
 def test_counts_from_before_keyword_keys_score_as_new_ones(
     small_stream: Path, tmp_path: Path
 ) -> None:
-    lake, settings, span = _landed(small_stream, tmp_path / "lake")
-    switch = span.start + 100 * M
-    run_all(lake, MinuteRange(span.start, switch), settings)
+    lake, settings, span, switch = _first_100_minutes_run(small_stream, tmp_path)
     # Rows counted by a version before the key column: it is null in them.
     old = lake.read(KEYWORD_COUNTS).with_columns(key=pl.lit(None, dtype=pl.Int64))
     lake.replace_range(KEYWORD_COUNTS, old.to_arrow(), span.start, switch)
     assert lake.read(KEYWORD_COUNTS)["key"].null_count() == old.height > 0
     lake.reset(KEYWORD_BASELINES, {})  # rebuilt from those rows
-    for i in range(12):
-        run_all(lake, MinuteRange(switch + i * M, switch + (i + 1) * M), settings)
-    fresh, _, _ = _landed(small_stream, tmp_path / "fresh")
-    run_all(fresh, MinuteRange(span.start, switch + 12 * M), settings)
-    rows = _scores(lake, switch)
-    assert rows.height > 50
-    assert rows.equals(_scores(fresh, switch))
+    _assert_live_minutes_score_as_a_fresh_lake(lake, settings, small_stream, tmp_path, switch)
