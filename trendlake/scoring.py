@@ -108,8 +108,8 @@ def block_sums(shares: pl.DataFrame) -> pl.DataFrame:
     Two words side by side are nearly always a pair never written before: they are the long
     tail, new in every block, that would fill the snapshots. In 191 minutes of synth at
     today's volume, 347,754 of the 792,213 (keyword, block) cells are phrases and 1,286 of
-    those have two authors; at 100 times the volume one block holds 1.6 million phrases,
-    181,000 with two authors. Words keep every block: a rare word's single authors are its
+    those have two authors or more; at 100 times the volume one block holds 1.6 million
+    phrases, 181,000 with two or more. Words keep every block: a rare word's single authors are its
     baseline (leaving out the words' too made dozens of rare words trend on `make eval`).
     """
     sums = [

