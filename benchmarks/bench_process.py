@@ -9,9 +9,10 @@ back in time, a keyword with a single author in them renamed in each copy: the l
 tail of a real stream is new in every block, what comes back is its head) and the 30
 minutes of trend_scores a live alerts step reads (the timed minute's, shifted), then times
 the three steps of the pipeline for the last minute, the median of 3 runs each; the scores
-step first builds the minute's baseline snapshot (what one minute in ten pays live), then
-reads it. Each rate's lake is built in one process and measured in a fresh one, as each live
-minute's run starts fresh, so the peak RSS is the steps' own. Reference in the same run: the
+step first builds the minute's baseline snapshot (what one minute in ten pays live: the
+block entering the history summed, the one leaving it read back), then reads it. Each
+rate's lake is built in one process and measured in a fresh one, as each live minute's run
+starts fresh, so the peak RSS is the steps' own. Reference in the same run: the
 pure-Python keyword extraction over the same minute's posts (what the counts step pays
 without the native tokenizer), so the ratio compares the whole pipeline with it.
 
@@ -41,7 +42,14 @@ from trendlake.config import Settings
 from trendlake.ingest.files import read_jetstream_file
 from trendlake.ingest.sinks import rows_to_table
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS, MINUTE_STATS, POSTS, TREND_SCORES
+from trendlake.models import (
+    KEYWORD_BASELINES,
+    KEYWORD_BLOCKS,
+    KEYWORD_COUNTS,
+    MINUTE_STATS,
+    POSTS,
+    TREND_SCORES,
+)
 from trendlake.pipeline import MinuteRange, compute_alerts, compute_counts, compute_scores
 from trendlake.windows import post_keywords
 
@@ -128,7 +136,15 @@ def build_lake(
         start = last.start - back * M
         lake.replace_range(TREND_SCORES, shifted.to_arrow(), start, start + M)
     lake.delete_range(TREND_SCORES, last.start, last.end)
+    forget_snapshot(lake)
+
+
+def forget_snapshot(lake: Lake) -> None:
+    """Delete the timed minute's snapshot (as of T0) and the sums of the block entering it,
+    as live mode has neither when it builds that snapshot; the block leaving it stays, as
+    live mode stored it when it entered the history."""
     lake.delete_range(KEYWORD_BASELINES, T0, T0 + M)
+    lake.delete_range(KEYWORD_BLOCKS, T0 - 10 * M, T0 - 9 * M)
 
 
 def build(rate: int, workdir: Path) -> None:
@@ -158,7 +174,7 @@ def measure(rate: int, workdir: Path) -> dict[str, float]:
         cpus, walls = [], []
         for _ in range(repeats):
             if name == "snapshot_scores":
-                lake.delete_range(KEYWORD_BASELINES, T0, T0 + M)
+                forget_snapshot(lake)
             cpu, wall = time.process_time(), time.perf_counter()
             step(lake, last, settings)
             cpus.append(time.process_time() - cpu)

@@ -16,7 +16,9 @@ thousands of files. Maintenance keeps both short:
   are deleted, and that table's deleted files are vacuumed after a day instead of a week:
   each snapshot holds every keyword of three hours (at 300 posts a minute, 80,000 rows and
   0.8 MB; 144 of them a day), live minutes need only the last two, and a rerun of an older
-  range rebuilds the ones it needs from keyword_counts.
+  range rebuilds the ones it needs from keyword_counts. The block sums (keyword_blocks, a
+  cache too) go with them: live minutes read back only the block leaving a 3-hour baseline
+  (a baseline longer than six hours sums its leaving blocks again from keyword_counts).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from trendlake.lake import Lake
-from trendlake.models import KEYWORD_BASELINES, TABLES
+from trendlake.models import KEYWORD_BASELINES, KEYWORD_BLOCKS, TABLES
 
 RETENTION_HOURS = 7 * 24
 TABLE_PROPERTIES = {
@@ -116,5 +118,9 @@ def maintain_lake(lake: Lake, *, retention_hours: int = RETENTION_HOURS) -> list
 
 
 def prune_snapshots(lake: Lake, older_than: datetime) -> bool:
-    """Delete baseline snapshots as of before `older_than`; False when there were none."""
-    return lake.delete_range(KEYWORD_BASELINES, datetime(1970, 1, 1, tzinfo=UTC), older_than)
+    """Delete baseline snapshots as of, and block sums of blocks starting, before
+    `older_than`; False when there were none."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    snapshots = lake.delete_range(KEYWORD_BASELINES, epoch, older_than)
+    blocks = lake.delete_range(KEYWORD_BLOCKS, epoch, older_than)
+    return snapshots or blocks

@@ -19,6 +19,7 @@ MINUTE_STATS: Final = "minute_stats"
 KEYWORD_COUNTS: Final = "keyword_counts"
 TREND_SCORES: Final = "trend_scores"
 KEYWORD_BASELINES: Final = "keyword_baselines"
+KEYWORD_BLOCKS: Final = "keyword_blocks"
 ALERTS: Final = "alerts"
 
 
@@ -139,8 +140,31 @@ KEYWORD_BASELINES_SCHEMA: Final = _schema(
         False,
         "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
     ),
-    ("share_sum", pa.int64(), False, "sum over the history of authors/posts, in units of 1e-15"),
-    ("share_sq_sum", pa.int64(), False, "sum over the history of (authors/posts)^2, 1e-15 units"),
+    (
+        "share_sum",
+        pa.int64(),
+        False,
+        "sum over the history of authors/active authors, in units of 1e-15",
+    ),
+    (
+        "share_sq_sum",
+        pa.int64(),
+        False,
+        "sum over the history of those shares squared, 1e-15 units",
+    ),
+)
+
+KEYWORD_BLOCKS_SCHEMA: Final = _schema(
+    ("block", UTC_MICROS, False, "start of the 10-minute block of history the sums cover"),
+    ("date", pa.date32(), False, "UTC date of block (partition column)"),
+    (
+        "key",
+        pa.int64(),
+        False,
+        "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
+    ),
+    ("share_sum", pa.int64(), False, "sum over the block of authors/active authors, 1e-15 units"),
+    ("share_sq_sum", pa.int64(), False, "sum over the block of those shares squared, 1e-15 units"),
 )
 
 TREND_SCORES_SCHEMA: Final = _schema(
@@ -245,6 +269,15 @@ TABLES: Final[dict[str, TableSpec]] = {
             ("date",),
             "as_of",
             "per-keyword history sums every 10 minutes (a cache the scores step rebuilds)",
+            cache=True,
+        ),
+        TableSpec(
+            KEYWORD_BLOCKS,
+            KEYWORD_BLOCKS_SCHEMA,
+            ("date",),
+            "block",
+            "per-keyword sums of each 10-minute block of history (a cache the scores step "
+            "fills as blocks enter the baseline, and reads as they leave it)",
             cache=True,
         ),
         TableSpec(

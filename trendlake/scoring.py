@@ -109,35 +109,47 @@ def block_sums(shares: pl.DataFrame) -> pl.DataFrame:
     tail, new in every block, that would fill the snapshots. In 191 minutes of synth at
     today's volume, 347,754 of the 792,213 (keyword, block) cells are phrases and 1,286 of
     those have two authors or more; at 100 times the volume one block holds 1.6 million
-    phrases, 181,000 with two or more. Words keep every block: a rare word's single authors are its
-    baseline (leaving out the words' too made dozens of rare words trend on `make eval`).
+    phrases, 181,000 with two or more. Words keep every block: a rare word's single authors
+    are its baseline (leaving out the words' too made dozens of rare words trend on
+    `make eval`).
     """
-    sums = [
-        pl.col("s1").sum(),
-        pl.col("s2").sum(),
-        pl.col("phrase").first(),
-        pl.col("authors").sum(),
-    ]
     first, last = shares["minute"].min(), shares["minute"].max()
-    if (
+    one_block = (
         isinstance(first, datetime)
         and isinstance(last, datetime)
-        and (_block_of(first) == _block_of(last))
-    ):
-        # The blocks entering and leaving a snapshot come one at a time: grouped by the key
-        # alone, as truncating and grouping by the block too took two thirds longer.
-        block = pl.lit(_block_of(first), dtype=shares.schema["minute"])
-        grouped = shares.group_by("key").agg(*sums).with_columns(block=block)
+        and block_of(first) == block_of(last)
+    )
+    sums = ["s1", "s2"]
+    # Words and phrases apart: only phrases need their authors summed.
+    words, phrases = shares.filter(~pl.col("phrase")), shares.filter(pl.col("phrase"))
+    if one_block:
+        # The blocks entering a snapshot come one at a time: grouped by the key alone, as
+        # truncating and grouping by the block too took two thirds longer.
+        assert isinstance(first, datetime)
+        grouped = pl.concat(
+            [
+                words.group_by("key").agg(pl.col(sums).sum()),
+                phrases.group_by("key")
+                .agg(pl.col(sums).sum(), pl.col("authors").sum())
+                .filter(pl.col("authors") >= MIN_PHRASE_BLOCK_AUTHORS),
+            ],
+            how="diagonal",
+        ).with_columns(block=pl.lit(block_of(first), dtype=shares.schema["minute"]))
     else:
-        grouped = shares.group_by(
-            pl.col("minute").dt.truncate(_STEP_EVERY).alias("block"), "key"
-        ).agg(*sums)
-    return grouped.filter(
-        ~pl.col("phrase") | (pl.col("authors") >= MIN_PHRASE_BLOCK_AUTHORS)
-    ).select("block", "key", "s1", "s2")
+        by = [pl.col("minute").dt.truncate(_STEP_EVERY).alias("block"), "key"]
+        grouped = pl.concat(
+            [
+                words.group_by(by).agg(pl.col(sums).sum()),
+                phrases.group_by(by)
+                .agg(pl.col(sums).sum(), pl.col("authors").sum())
+                .filter(pl.col("authors") >= MIN_PHRASE_BLOCK_AUTHORS),
+            ],
+            how="diagonal",
+        )
+    return grouped.select("block", "key", "s1", "s2")
 
 
-def _block_of(minute: datetime) -> datetime:
+def block_of(minute: datetime) -> datetime:
     """The start of the 10-minute block (BASELINE_STEP) holding `minute`."""
     return minute - (minute - _EPOCH) % BASELINE_STEP
 
@@ -151,10 +163,16 @@ def baseline_snapshots(
     `shares` are `history_shares` covering those minutes. Sums go through the 10-minute
     blocks, so many boundaries cost little more than one.
     """
+    return snapshots_from_blocks(block_sums(shares), as_of, baseline_minutes)
+
+
+def snapshots_from_blocks(
+    blocks: pl.DataFrame, as_of: Sequence[datetime], baseline_minutes: int
+) -> pl.DataFrame:
+    """`baseline_snapshots` from the `block_sums` of the history."""
     if not as_of:
         return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
     span = timedelta(minutes=baseline_minutes)
-    blocks = block_sums(shares)
     frames = [
         blocks.filter((pl.col("block") >= boundary - span) & (pl.col("block") < boundary))
         .group_by("key")
@@ -189,16 +207,16 @@ def advance_snapshot(
 ) -> pl.DataFrame:
     """The snapshot at `as_of` from the one BASELINE_STEP before it, without re-reading history.
 
-    `entering` and `leaving` are `history_shares` of the blocks that join ([as_of - step,
-    as_of)) and leave ([as_of - step - baseline, as_of - baseline)) the history. Integer sums
-    of the same `block_sums` make this exactly `baseline_snapshots` of the whole history; a
+    `entering` and `leaving` are the `block_sums` of the blocks that join ([as_of - step,
+    as_of)) and leave ([as_of - step - baseline, as_of - baseline)) the history. Integer
+    sums of the same blocks make this exactly `baseline_snapshots` of the whole history; a
     keyword whose sum drops to 0 has left it (every minute with an author adds at least one
     unit).
     """
     parts = [
         previous.select("key", s1=pl.col("share_sum"), s2=pl.col("share_sq_sum")),
-        block_sums(entering).select("key", "s1", "s2"),
-        block_sums(leaving).select("key", -pl.col("s1"), -pl.col("s2")),
+        entering.select("key", "s1", "s2"),
+        leaving.select("key", -pl.col("s1"), -pl.col("s2")),
     ]
     return (
         pl.concat(parts)
@@ -336,7 +354,7 @@ def fresh_minutes(
     starts, ends = [], []
     for minute in minutes:
         start = minute - step
-        boundary = _block_of(start)
+        boundary = block_of(start)
         if (
             boundary < start
             and _count_between(active, boundary - span, boundary) < short_of

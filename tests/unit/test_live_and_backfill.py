@@ -13,16 +13,26 @@ from deltalake import DeltaTable, write_deltalake
 from trendlake.config import Settings
 from trendlake.ingest.runner import ingest_file
 from trendlake.lake import Lake
-from trendlake.models import ALERTS, KEYWORD_BASELINES, KEYWORD_COUNTS, POSTS, TREND_SCORES
+from trendlake.models import (
+    ALERTS,
+    KEYWORD_BASELINES,
+    KEYWORD_BLOCKS,
+    KEYWORD_COUNTS,
+    MINUTE_STATS,
+    POSTS,
+    TREND_SCORES,
+)
 from trendlake.pipeline import (
     SNAPSHOT_FORMAT_KEY,
     MinuteRange,
+    block_format,
     chunk_minutes,
     compute_counts,
     compute_scores,
     run_all,
     snapshot_format,
 )
+from trendlake.scoring import baseline_snapshots, block_of, history_shares
 from trendlake.timeutil import floor_minute, iso
 
 M = timedelta(minutes=1)
@@ -140,12 +150,17 @@ def test_recounting_a_minute_drops_the_snapshots_built_on_it(
     done = MinuteRange(span.start, span.start + 100 * M)
     run_all(lake, done, settings)
     before = lake.read(KEYWORD_BASELINES)["as_of"].unique().sort().to_list()
+    blocks_before = lake.read(KEYWORD_BLOCKS)["block"].unique().sort().to_list()
     recount = MinuteRange(span.start + 45 * M, span.start + 46 * M)
     compute_counts(lake, recount, settings)
     after = lake.read(KEYWORD_BASELINES)["as_of"].unique().sort().to_list()
     # Snapshots H with the recounted minute in [H - 60, H) are gone, the others stay.
     affected = [h for h in before if recount.start < h < recount.end + 60 * M]
     assert affected and after == [h for h in before if h not in affected]
+    # So is the block holding it (and only that one); the rebuild sums it again.
+    blocks_after = lake.read(KEYWORD_BLOCKS)["block"].unique().sort().to_list()
+    assert len(blocks_before) >= 8
+    assert blocks_after == [b for b in blocks_before if b != block_of(recount.start)]
     # The next scores step builds the ones it needs again, to the same numbers.
     old = lake.read(TREND_SCORES).filter(pl.col("minute") >= span.start + 90 * M)
     compute_scores(lake, MinuteRange(span.start + 90 * M, done.end), settings)
@@ -267,5 +282,52 @@ def test_counts_from_before_keyword_keys_score_as_new_ones(
     old = lake.read(KEYWORD_COUNTS).with_columns(key=pl.lit(None, dtype=pl.Int64))
     lake.replace_range(KEYWORD_COUNTS, old.to_arrow(), span.start, switch)
     assert lake.read(KEYWORD_COUNTS)["key"].null_count() == old.height > 0
-    lake.reset(KEYWORD_BASELINES, {})  # rebuilt from those rows
+    for cache in (KEYWORD_BASELINES, KEYWORD_BLOCKS):
+        lake.reset(cache, {})  # rebuilt from those rows
     _assert_live_minutes_score_as_a_fresh_lake(lake, settings, small_stream, tmp_path, switch)
+
+
+def test_a_snapshot_advances_by_the_stored_sums_of_the_block_leaving_it(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    lake, settings, _, switch = _first_100_minutes_run(small_stream, tmp_path)
+    # The first snapshot after the stored ones (its window first ends 9 minutes after it).
+    boundary = block_of(switch - 10 * M) + 10 * M
+    assert lake.read(KEYWORD_BASELINES, boundary - 10 * M, boundary - 9 * M).height > 0
+    leaving = boundary - 70 * M  # [boundary - 70, boundary - 60): stored when it entered
+    assert lake.read(KEYWORD_BLOCKS, leaving, leaving + M).height > 0
+    compute_counts(lake, MinuteRange(switch, boundary + 10 * M), settings)
+    history = boundary - 70 * M, boundary
+    shares = history_shares(lake.read(KEYWORD_COUNTS, *history), lake.read(MINUTE_STATS, *history))
+    expected = baseline_snapshots(
+        shares.filter(pl.col("minute") >= leaving + 10 * M), [boundary], 60
+    )
+    # The counts of the leaving block are gone: only its stored sums can take it out again.
+    lake.delete_range(KEYWORD_COUNTS, leaving, leaving + 10 * M)
+    compute_scores(lake, MinuteRange(boundary + 9 * M, boundary + 10 * M), settings)
+    snapshot = lake.read(KEYWORD_BASELINES, boundary, boundary + M).drop("date").sort("key")
+    assert snapshot.height > 100
+    assert snapshot.equals(expected)
+
+
+def test_blocks_summed_another_way_are_emptied_before_use(
+    small_stream: Path, tmp_path: Path
+) -> None:
+    lake, settings, _, switch = _first_100_minutes_run(small_stream, tmp_path)
+    stored = lake.read(KEYWORD_BLOCKS)
+    assert stored.height > 0
+    assert lake.table_property(KEYWORD_BLOCKS, SNAPSHOT_FORMAT_KEY) == block_format()
+    # Blocks as a version with another phrase rule would have summed them: every sum doubled.
+    doubled = stored.with_columns(pl.col("share_sum", "share_sq_sum") * 2)
+    low, high = stored["block"].min(), stored["block"].max()
+    assert isinstance(low, datetime) and isinstance(high, datetime)
+    lake.replace_range(KEYWORD_BLOCKS, doubled.to_arrow(), low, high + M)
+    DeltaTable(lake.table_uri(KEYWORD_BLOCKS)).alter.set_table_properties(
+        {SNAPSHOT_FORMAT_KEY: "active-authors/keyed/phrase-blocks>=9"}, raise_if_not_exists=False
+    )
+    _assert_live_minutes_score_as_a_fresh_lake(lake, settings, small_stream, tmp_path, switch)
+    assert lake.table_property(KEYWORD_BLOCKS, SNAPSHOT_FORMAT_KEY) == block_format()
+    # The blocks stored again (those leaving the snapshots since) hold their true sums.
+    again = lake.read(KEYWORD_BLOCKS, low, high + M)
+    assert again.height > 0
+    assert again.join(stored, on=list(stored.columns), how="anti").height == 0

@@ -14,7 +14,7 @@ from trendlake.maintenance import (
     prune_snapshots,
     table_properties,
 )
-from trendlake.models import KEYWORD_BASELINES, KEYWORD_COUNTS
+from trendlake.models import KEYWORD_BASELINES, KEYWORD_BLOCKS, KEYWORD_COUNTS, TABLES
 from trendlake.windows import author_key
 
 
@@ -37,17 +37,18 @@ def _minute(day: int, minute: int) -> pa.Table:
     )
 
 
-def _write_snapshot(lake: Lake, boundary: datetime) -> None:
+def _write_snapshot(lake: Lake, boundary: datetime, table: str = KEYWORD_BASELINES) -> None:
+    """A snapshot as of `boundary` (or with `table` KEYWORD_BLOCKS, a block starting there)."""
     snapshot = pa.table(
         {
-            "as_of": [boundary],
+            TABLES[table].time_column: [boundary],
             "date": [boundary.date()],
             "key": [7],
             "share_sum": [5],
             "share_sq_sum": [1],
         }
     )
-    lake.replace_range(KEYWORD_BASELINES, snapshot, boundary, boundary + timedelta(minutes=1))
+    lake.replace_range(table, snapshot, boundary, boundary + timedelta(minutes=1))
 
 
 def test_compaction_of_closed_days_keeps_rows_and_the_open_day(lake: Lake) -> None:
@@ -75,14 +76,16 @@ def test_maintaining_a_missing_table_is_a_no_op(lake: Lake) -> None:
     assert maintain_table(lake, KEYWORD_COUNTS, before=None) is None
 
 
-def test_old_baseline_snapshots_are_pruned_and_recent_ones_kept(lake: Lake) -> None:
+def test_old_baseline_snapshots_and_blocks_are_pruned_and_recent_ones_kept(lake: Lake) -> None:
     boundaries = [T0 + timedelta(days=day, minutes=10 * i) for day in range(4) for i in range(3)]
     for boundary in boundaries:
         _write_snapshot(lake, boundary)
+        _write_snapshot(lake, boundary, KEYWORD_BLOCKS)
     cutoff = T0 + timedelta(days=2)
     assert prune_snapshots(lake, cutoff)
-    kept = sorted(lake.read(KEYWORD_BASELINES)["as_of"].to_list())
-    assert kept == [b for b in boundaries if b >= cutoff]
+    for table in (KEYWORD_BASELINES, KEYWORD_BLOCKS):
+        kept = sorted(lake.read(table)[TABLES[table].time_column].to_list())
+        assert kept == [b for b in boundaries if b >= cutoff]
     assert not prune_snapshots(lake, cutoff)  # nothing left to prune: no commit
 
 

@@ -30,6 +30,7 @@ from trendlake.scoring import (
     SHARE_UNIT,
     advance_snapshot,
     baseline_snapshots,
+    block_sums,
     fresh_minutes,
     history_shares,
     score_windows,
@@ -845,7 +846,8 @@ def test_advancing_a_snapshot_equals_building_it_from_the_whole_history() -> Non
     at_80, at_90 = T0 + 80 * M, T0 + 90 * M
 
     def between(lo: int, hi: int) -> pl.DataFrame:
-        return shares.filter(pl.col("minute").is_between(T0 + lo * M, T0 + hi * M, closed="left"))
+        minutes = pl.col("minute").is_between(T0 + lo * M, T0 + hi * M, closed="left")
+        return block_sums(shares.filter(minutes))
 
     previous = baseline_snapshots(shares, [at_80], 60)
     advanced = advance_snapshot(previous, between(80, 90), between(20, 30), at_90)
