@@ -36,3 +36,9 @@ def word_segments(text: str) -> list[str]:
 def use_thai_words(path: str) -> bool:
     """Name the Thai word list `word_segments` reads on first use; False when another was
     named before in this process."""
+
+def sum_by_key(
+    n: int, keys: memoryview, values: tuple[memoryview, ...]
+) -> tuple[bytes, bytes, list[bytes]]:
+    """Per distinct key of `n` int64 keys, first seen first: the keys (int64), the row each
+    was first seen at (uint32), and per int64 buffer of `values` its sums."""

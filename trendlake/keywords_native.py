@@ -4,12 +4,14 @@
 pair for pair; the posts it declines (rare: non-ASCII language tags) are handed back to
 `extract_keywords` itself, so the output is identical for every input. It reads the posts'
 Arrow columns and returns Arrow buffers, turned into Polars series here, with no Python
-object per post or keyword.
+object per post or keyword. The crate also sums Int64 columns per 64-bit key
+(`trendlake.keysums`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -17,7 +19,14 @@ import pyarrow as pa
 
 from trendlake.text import KINDS, _normalized_stopwords, extract_keywords
 
-__all__ = ["author_keys", "available", "extract_buffers", "extract_frame", "tokenizer"]
+__all__ = [
+    "author_keys",
+    "available",
+    "extract_buffers",
+    "extract_frame",
+    "sum_by_key",
+    "tokenizer",
+]
 
 _per_thread = threading.local()
 _KIND_CATEGORIES = pa.array(list(KINDS), pa.large_utf8())
@@ -74,6 +83,40 @@ def author_keys(dids: pl.Series) -> pl.Series:
     keys = trendlake_native.author_keys(len(dids), _string_parts(dids.to_arrow()))
     array = pa.Array.from_buffers(pa.int64(), len(dids), [None, pa.py_buffer(keys)])
     return pl.Series(dids.name, array, dtype=pl.Int64)
+
+
+def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataFrame:
+    """`trendlake.keysums.sum_by_key`, computed natively: `key` and `values` are Int64
+    columns without nulls."""
+    import trendlake_native
+
+    n = frame.height
+    distinct, first, sums = trendlake_native.sum_by_key(
+        n, _int64_data(frame[key]), tuple(_int64_data(frame[name]) for name in values)
+    )
+    groups = len(first) // 4
+    columns = {
+        key: _int64_series(distinct, groups),
+        "row": pl.Series(pa.Array.from_buffers(pa.uint32(), groups, [None, pa.py_buffer(first)])),
+    }
+    columns.update(
+        (name, _int64_series(sum_, groups)) for name, sum_ in zip(values, sums, strict=True)
+    )
+    return pl.DataFrame(columns)
+
+
+def _int64_data(series: pl.Series) -> memoryview:
+    """The n int64s of a null-free Int64 series, as one buffer."""
+    array = series.rechunk().to_arrow()
+    if array.type != pa.int64() or array.null_count:
+        raise ValueError(f"{series.name}: sum_by_key takes Int64 columns without nulls")
+    data = _bytes(array.buffers()[1])
+    assert data is not None
+    return data[array.offset * 8 : (array.offset + len(array)) * 8]
+
+
+def _int64_series(data: bytes, n: int) -> pl.Series:
+    return pl.Series(pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(data)]))
 
 
 _Parts = tuple[int, memoryview | None, memoryview | None, memoryview]

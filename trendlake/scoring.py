@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from trendlake.keysums import sum_by_key
 from trendlake.parts import cover_authors
 from trendlake.text import KIND_PHRASE
 from trendlake.windows import with_keyword_keys
@@ -123,15 +124,18 @@ def block_sums(shares: pl.DataFrame) -> pl.DataFrame:
     # Words and phrases apart: only phrases need their authors summed.
     words, phrases = shares.filter(~pl.col("phrase")), shares.filter(pl.col("phrase"))
     if one_block:
-        # The blocks entering a snapshot come one at a time: grouped by the key alone, as
-        # truncating and grouping by the block too took two thirds longer.
+        # The blocks entering a snapshot come one at a time: summed by the key alone
+        # (`sum_by_key`: 0.07 s against 0.22 s of Polars' group-by for one block at 250,000
+        # posts a minute).
         assert isinstance(first, datetime)
         grouped = pl.concat(
             [
-                words.group_by("key").agg(pl.col(sums).sum()),
-                phrases.group_by("key")
-                .agg(pl.col(sums).sum(), pl.col("authors").sum())
-                .filter(pl.col("authors") >= MIN_PHRASE_BLOCK_AUTHORS),
+                sum_by_key(words, "key", sums),
+                sum_by_key(
+                    phrases.with_columns(pl.col("authors").cast(pl.Int64)),
+                    "key",
+                    [*sums, "authors"],
+                ).filter(pl.col("authors") >= MIN_PHRASE_BLOCK_AUTHORS),
             ],
             how="diagonal",
         ).with_columns(block=pl.lit(block_of(first), dtype=shares.schema["minute"]))
@@ -219,9 +223,8 @@ def advance_snapshot(
         leaving.select("key", -pl.col("s1"), -pl.col("s2")),
     ]
     return (
-        pl.concat(parts)
-        .group_by("key")
-        .agg(share_sum=pl.col("s1").sum(), share_sq_sum=pl.col("s2").sum())
+        sum_by_key(pl.concat(parts), "key", ["s1", "s2"])
+        .select("key", share_sum="s1", share_sq_sum="s2")
         .filter(pl.col("share_sum") > 0)
         .with_columns(as_of=pl.lit(as_of, dtype=SNAPSHOT_SCHEMA["as_of"]))
         .select(list(SNAPSHOT_SCHEMA))

@@ -14,6 +14,7 @@ from itertools import chain
 import polars as pl
 
 from trendlake import keywords_native
+from trendlake.keysums import sum_by_key
 from trendlake.text import extract_keywords
 from trendlake.timeutil import MINUTE, as_datetime, minutes_between
 
@@ -362,7 +363,7 @@ def window_bounds(
     targets = minutes_between(first, end)
     if 0 < targets <= FEW_TARGETS:
         few = _few_window_bounds(
-            counts, [first + i * MINUTE for i in range(targets)], window_minutes
+            counts, [first + i * MINUTE for i in range(targets)], window_minutes, screen
         )
         return few.filter(pl.col("author_bound") >= screen)
     # Each row is copied once per window it falls in: the keywords go through that as
@@ -390,12 +391,12 @@ def window_bounds(
 
 
 def _few_window_bounds(
-    counts: pl.DataFrame, targets: list[datetime], window_minutes: int
+    counts: pl.DataFrame, targets: list[datetime], window_minutes: int, screen: int
 ) -> pl.DataFrame:
     """`window_bounds` for a few windows (live mode) in one group-by over the keywords.
 
     Each window's sums are columns zeroed outside it, so the rows are grouped by keyword
-    once, not once per window they fall in.
+    once (`sum_by_key`), not once per window they fall in.
     """
     width = window_minutes * MINUTE
     minute = pl.col("minute")
@@ -406,11 +407,13 @@ def _few_window_bounds(
             pl.when(inside).then(pl.col("posts")).otherwise(0).alias(f"count_{i}"),
             pl.when(inside).then(pl.col("authors")).otherwise(0).alias(f"author_bound_{i}"),
         ]
-    sums = (
-        counts.select("key", *_NAMES, *columns)
-        .group_by("key")
-        .agg(pl.col(_NAMES).first(), pl.exclude("key", *_NAMES).sum())
-    )
+    names = [column.meta.output_name() for column in columns]
+    sums = sum_by_key(counts.select("key", *(c.cast(pl.Int64) for c in columns)), "key", names)
+    # The keywords of the windows that can pass the screen, from their first rows: most
+    # keys fall short, and their strings need not be copied.
+    bounds = pl.max_horizontal(f"author_bound_{i}" for i in range(len(targets)))
+    sums = sums.filter(bounds >= screen)
+    sums = sums.with_columns(counts.select(pl.col(_NAMES).gather(sums["row"])))
     return pl.concat(
         [
             sums.select(

@@ -7,6 +7,7 @@
 //! declined them (see `extract::Decline`).
 
 mod extract;
+mod sums;
 #[rustfmt::skip]
 mod tables;
 
@@ -484,5 +485,6 @@ fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(author_keys, m)?)?;
     m.add_function(wrap_pyfunction!(word_segments, m)?)?;
     m.add_function(wrap_pyfunction!(use_thai_words, m)?)?;
+    m.add_function(wrap_pyfunction!(sums::sum_by_key, m)?)?;
     Ok(())
 }
