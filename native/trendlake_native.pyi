@@ -42,3 +42,25 @@ def sum_by_key(
 ) -> tuple[bytes, bytes, list[bytes]]:
     """Per distinct key of `n` int64 keys, first seen first: the keys (int64), the row each
     was first seen at (uint32), and per int64 buffer of `values` its sums."""
+
+_Int64ListParts = tuple[int, memoryview | None, memoryview | None, int, memoryview]
+
+def window_distincts(
+    n: int,
+    minutes: memoryview,
+    keys: memoryview,
+    posts: memoryview,
+    authors: _Int64ListParts,
+    threads: _Int64ListParts,
+    langs: _ListParts,
+    lang_posts: _Int64ListParts,
+    n_wanted: int,
+    wanted_minutes: memoryview,
+    wanted_keys: memoryview,
+    window: int,
+    recent: int,
+    top: int,
+) -> tuple[list[bytes], list[str]]:
+    """Per wanted window with rows inside it: its index, posts, distinct authors, threads,
+    whether its threads are known, recent authors and threads, previous authors; then its
+    top languages (offsets, codes into the names returned, posts) and all its posts."""

@@ -26,6 +26,7 @@ __all__ = [
     "extract_frame",
     "sum_by_key",
     "tokenizer",
+    "window_distincts",
 ]
 
 _per_thread = threading.local()
@@ -103,6 +104,85 @@ def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataF
         (name, _int64_series(sum_, groups)) for name, sum_ in zip(values, sums, strict=True)
     )
     return pl.DataFrame(columns)
+
+
+def window_distincts(
+    counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: int, recent_minutes: int, top: int
+) -> pl.DataFrame:
+    """Natively, for `trendlake.windows.exact_windows`: per distinct wanted window (minute,
+    key) with a row of `counts` inside it, (window: its index in `wanted`, count,
+    unique_authors, unique_threads and recent_threads (null when a row inside has no thread
+    keys), recent_authors, previous_authors, langs and lang_shares (its `top` languages by
+    posts, ties by name, and their shares of its posts, rounded to 4 places)). `counts` holds
+    minute, key, posts, author_keys, thread_keys, langs and lang_posts, without null items
+    in the lists."""
+    import trendlake_native
+
+    minute = 60_000_000  # µs
+    buffers, languages = trendlake_native.window_distincts(
+        counts.height,
+        _int64_data(counts["minute"].cast(pl.Int64)),
+        _int64_data(counts["key"]),
+        _int64_data(counts["posts"]),
+        _int64_list_parts(counts["author_keys"]),
+        _int64_list_parts(counts["thread_keys"]),
+        _list_parts(counts["langs"].to_arrow()),
+        _int64_list_parts(counts["lang_posts"]),
+        wanted.height,
+        _int64_data(wanted["minute"].cast(pl.Int64)),
+        _int64_data(wanted["key"]),
+        window_minutes * minute,
+        recent_minutes * minute,
+        top,
+    )
+    window, count, authors, threads, known, recent, recent_threads, previous = buffers[:8]
+    mix_offsets, mix_codes, mix_posts, mix_total = buffers[8:]
+    n = len(window) // 4
+    known_mask = pl.Series(pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(known)])) > 0
+    entries = len(mix_codes) // 4
+    # uint32 offsets read as int32: a step's windows hold far fewer than 2^31 languages.
+    offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(mix_offsets)])
+    codes = pa.Array.from_buffers(pa.uint32(), entries, [None, pa.py_buffer(mix_codes)])
+    names = pa.DictionaryArray.from_arrays(codes, pa.array(languages, pa.large_utf8()))
+    # The shares as `_language_mix` takes them: each language's posts over the window's.
+    per_entry = pl.Series(range(n), dtype=pl.UInt32).repeat_by(
+        pl.Series(offsets).diff().drop_nulls().cast(pl.UInt32)
+    )
+    total = _int64_series(mix_total, n).gather(per_entry.explode().drop_nulls())
+    shares = (_int64_series(mix_posts, entries) / total).round(4)
+    return pl.DataFrame(
+        {
+            "window": _uint32_series(window, n),
+            "count": _int64_series(count, n),
+            "unique_authors": _int64_series(authors, n),
+            "unique_threads": _int64_series(threads, n),
+            "recent_authors": _int64_series(recent, n),
+            "recent_threads": _int64_series(recent_threads, n),
+            "previous_authors": _int64_series(previous, n),
+            "langs": pa.ListArray.from_arrays(offsets, names.cast(pa.large_utf8())),
+            "lang_shares": pa.ListArray.from_arrays(offsets, shares.to_arrow()),
+        }
+    ).with_columns(pl.when(known_mask).then(pl.col("unique_threads", "recent_threads")))
+
+
+def _int64_list_parts(
+    series: pl.Series,
+) -> tuple[int, memoryview | None, memoryview | None, int, memoryview]:
+    """(offset, validity, offsets, values offset, values) of a List(Int64) series without
+    null items, as `window_distincts` reads them."""
+    array = series.rechunk().to_arrow()
+    if array.type != pa.large_list(pa.int64()):
+        array = array.cast(pa.large_list(pa.int64()))
+    values = array.values
+    if values.null_count:
+        raise ValueError(f"{series.name}: null items in a key list")
+    validity, offsets = array.buffers()[:2]
+    data = _bytes(values.buffers()[1]) or memoryview(b"")
+    return array.offset, _bytes(validity), _bytes(offsets), values.offset, data
+
+
+def _uint32_series(data: bytes, n: int) -> pl.Series:
+    return pl.Series(pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(data)]))
 
 
 def _int64_data(series: pl.Series) -> memoryview:

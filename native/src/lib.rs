@@ -8,6 +8,7 @@
 
 mod extract;
 mod sums;
+mod windows;
 #[rustfmt::skip]
 mod tables;
 
@@ -486,5 +487,6 @@ fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(word_segments, m)?)?;
     m.add_function(wrap_pyfunction!(use_thai_words, m)?)?;
     m.add_function(wrap_pyfunction!(sums::sum_by_key, m)?)?;
+    m.add_function(wrap_pyfunction!(windows::window_distincts, m)?)?;
     Ok(())
 }

@@ -23,8 +23,10 @@ from trendlake.alerts import (
     surprise_thresholds,
     windows_scored,
 )
+from trendlake.ingest.files import read_jetstream_file
+from trendlake.ingest.sinks import rows_to_table
 from trendlake.lake import Lake
-from trendlake.models import TREND_SCORES
+from trendlake.models import POSTS, TREND_SCORES
 from trendlake.queries import trends_at
 from trendlake.scoring import (
     SHARE_UNIT,
@@ -38,6 +40,7 @@ from trendlake.scoring import (
     young_history_minutes,
 )
 from trendlake.surprise import surprise
+from trendlake.timeutil import as_datetime
 from trendlake.windows import (
     author_key,
     dedup_posts,
@@ -203,7 +206,22 @@ def test_window_screen_drops_keywords_that_cannot_reach_the_author_floor() -> No
     assert set(windows["keyword"]) == {"quibble"}
 
 
-def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
+native_or_not = pytest.mark.parametrize(
+    "native",
+    [
+        pytest.param(
+            True,
+            marks=pytest.mark.skipif(
+                not keywords_native.available(), reason="the native module is not built"
+            ),
+        ),
+        False,
+    ],
+)
+
+
+@native_or_not
+def test_windows_count_threads_and_the_recent_minutes_exactly(native: bool) -> None:
     root = make_post("zorblax!", did="did:plc:a", minute=0)
     elsewhere = "at://did:plc:z/app.bsky.feed.post/other"  # a thread without the word at its root
     posts = _posts(
@@ -223,7 +241,7 @@ def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
         {"minute": [T0 + 2 * M], "keyword": ["zorblax"], "kind": ["word"]},
         schema_overrides={"minute": pl.Datetime("us", "UTC")},
     )
-    (row,) = exact_windows(counts, wanted, 10, 1).iter_rows(named=True)
+    (row,) = exact_windows(counts, wanted, 10, 1, native=native).iter_rows(named=True)
     # The window: 7 authors in 4 threads (a's, f's post, g's post, the one elsewhere).
     assert row["unique_threads"] == 4
     # Its last minute: e (in a's thread), f and g: 3 authors in 4 threads.
@@ -235,11 +253,12 @@ def test_windows_count_threads_and_the_recent_minutes_exactly() -> None:
         .otherwise(pl.col("thread_keys"))
         .alias("thread_keys")
     )
-    (row,) = exact_windows(older, wanted, 10, 1).iter_rows(named=True)
+    (row,) = exact_windows(older, wanted, 10, 1, native=native).iter_rows(named=True)
     assert (row["unique_threads"], row["recent_authors"], row["recent_threads"]) == (None, 3, None)
 
 
-def test_a_window_carries_the_authors_of_the_window_a_minute_before() -> None:
+@native_or_not
+def test_a_window_carries_the_authors_of_the_window_a_minute_before(native: bool) -> None:
     posted = [("a", 0), ("b", 0), ("c", 10), ("c", 11), ("d", 11)]  # (author, minute)
     posts = _posts([make_post("zorblax", did=f"did:plc:{a}", minute=m) for a, m in posted])
     # Minute 0 counted before threads were: outside both windows, it changes nothing.
@@ -250,7 +269,7 @@ def test_a_window_carries_the_authors_of_the_window_a_minute_before() -> None:
         {"minute": [T0 + 10 * M, T0 + 11 * M], "keyword": ["zorblax"] * 2, "kind": ["word"] * 2},
         schema_overrides={"minute": pl.Datetime("us", "UTC")},
     )
-    rows = exact_windows(counts, wanted, 10).select(
+    rows = exact_windows(counts, wanted, 10, native=native).select(
         "count", "unique_authors", "unique_threads", "previous_authors"
     )
     # Minute 10's window (minutes 1-10) holds c; the one before (0-9) a and b.
@@ -885,3 +904,29 @@ def test_trends_list_a_name_once_not_its_pieces_unless_words_are_asked_for(
     assert [r["keyword"] for r in listed] == ["大谷翔平", "翔平", "grumpy noodle"]
     _, words = trends_at(lake, None, top=10, kind="word")
     assert [r["keyword"] for r in words] == ["大谷翔平", "谷翔平", "大谷", "翔平", "noodle"]
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="the native module is not built")
+@pytest.mark.parametrize("targets", [1, 30])
+def test_native_exact_windows_equal_polars_on_a_synth_stream(
+    small_stream: Path, targets: int
+) -> None:
+    # One window a keyword (live mode) and thirty (a backfill step), over 40 minutes of a
+    # stream with bursts, some minutes counted before threads were (thread_keys null).
+    rows = [e.row for e in read_jetstream_file(small_stream) if e.kind == "post" and e.row]
+    posts = pl.from_arrow(rows_to_table(rows, POSTS))
+    assert isinstance(posts, pl.DataFrame)
+    start = as_datetime(posts["event_time"].min()).replace(second=0, microsecond=0)
+    posts = posts.filter(pl.col("event_time") < start + 40 * M)
+    counts = minute_counts(keyword_occurrences(posts)).with_columns(
+        thread_keys=pl.when(pl.col("minute") == start + 12 * M)
+        .then(None)
+        .otherwise(pl.col("thread_keys"))
+    )
+    first = start + (39 - targets + 1) * M
+    wanted = window_bounds(counts, first, start + 40 * M, 10, 2).select("minute", "keyword", "kind")
+    native = exact_windows(counts, wanted, 10, 3)
+    assert native.height > 200
+    # Only the backfill's windows reach back to the minute without thread keys.
+    assert (native["unique_threads"].null_count() > 0) == (targets > 1)
+    assert native.equals(exact_windows(counts, wanted, 10, 3, native=False))
