@@ -64,3 +64,15 @@ def window_distincts(
     """Per wanted window with rows inside it: its index, posts, distinct authors, threads,
     whether its threads are known, recent authors and threads, previous authors; then its
     top languages (offsets, codes into the names returned, posts) and all its posts."""
+
+def minute_groups(
+    n: int,
+    minutes: memoryview,
+    keywords: _StringParts,
+    kinds: _StringParts,
+    authors: memoryview,
+    threads: memoryview,
+    langs: _StringParts,
+) -> tuple[list[bytes], list[str], list[str]]:
+    """Per (minute, keyword, kind) of `n` occurrences, ordered so: the buffers of
+    `trendlake.windows.minute_counts`' columns, the kind names and the language names."""

@@ -24,6 +24,7 @@ __all__ = [
     "available",
     "extract_buffers",
     "extract_frame",
+    "minute_counts",
     "sum_by_key",
     "tokenizer",
     "window_distincts",
@@ -104,6 +105,58 @@ def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataF
         (name, _int64_series(sum_, groups)) for name, sum_ in zip(values, sums, strict=True)
     )
     return pl.DataFrame(columns)
+
+
+def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
+    """`trendlake.windows.minute_counts` computed natively, its rows in the same order:
+    `occurrences` holds minute, keyword, kind, author_key, thread_key and lang, without
+    nulls."""
+    import trendlake_native
+
+    buffers, kinds, langs = trendlake_native.minute_groups(
+        occurrences.height,
+        _int64_data(occurrences["minute"].cast(pl.Int64)),
+        _string_parts(occurrences["keyword"].to_arrow()),
+        _string_parts(occurrences["kind"].to_arrow()),
+        _int64_data(occurrences["author_key"]),
+        _int64_data(occurrences["thread_key"]),
+        _string_parts(occurrences["lang"].to_arrow()),
+    )
+    minutes, kind_codes, keyword_offsets, keyword_data, posts = buffers[:5]
+    author_offsets, author_keys, thread_offsets, thread_keys = buffers[5:9]
+    lang_offsets, lang_codes, lang_posts, keys = buffers[9:]
+    n = len(posts) // 8
+
+    def lists(offsets: bytes, values: pa.Array) -> pa.Array:
+        return pa.LargeListArray.from_arrays(_int64_array(offsets, n + 1), values)
+
+    def named(codes: bytes, names: list[str]) -> pa.Array:
+        indices = pa.Array.from_buffers(pa.uint32(), len(codes) // 4, [None, pa.py_buffer(codes)])
+        return pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.large_utf8())).cast(
+            pa.large_utf8()
+        )
+
+    counts = pl.DataFrame(
+        {
+            "minute": _int64_series(minutes, n),
+            "keyword": pa.Array.from_buffers(
+                pa.large_utf8(),
+                n,
+                [None, pa.py_buffer(keyword_offsets), pa.py_buffer(keyword_data)],
+            ),
+            "kind": named(kind_codes, kinds),
+            "posts": _int64_series(posts, n),
+            "author_keys": lists(author_offsets, _int64_array(author_keys)),
+            "thread_keys": lists(thread_offsets, _int64_array(thread_keys)),
+            "langs": lists(lang_offsets, named(lang_codes, langs)),
+            "lang_posts": lists(lang_offsets, _int64_array(lang_posts)),
+            "key": _int64_series(keys, n),
+        }
+    )
+    return counts.with_columns(
+        pl.col("minute").cast(occurrences.schema["minute"]),
+        authors=pl.col("author_keys").list.len().cast(pl.Int64),
+    )
 
 
 def window_distincts(
@@ -193,6 +246,11 @@ def _int64_data(series: pl.Series) -> memoryview:
     data = _bytes(array.buffers()[1])
     assert data is not None
     return data[array.offset * 8 : (array.offset + len(array)) * 8]
+
+
+def _int64_array(data: bytes, n: int | None = None) -> pa.Array:
+    count = len(data) // 8 if n is None else n
+    return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(data)])
 
 
 def _int64_series(data: bytes, n: int) -> pl.Series:

@@ -21,7 +21,6 @@ from trendlake.timeutil import MINUTE, as_datetime, minutes_between
 OCCURRENCE_SCHEMA = pl.Schema(
     {
         "minute": pl.Datetime("us", "UTC"),
-        "did": pl.String(),
         "author_key": pl.Int64(),
         "thread_key": pl.Int64(),
         "lang": pl.String(),
@@ -126,7 +125,7 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
 
 
 def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
-    """(minute, did, author_key, thread_key, lang, keyword, kind): each post's distinct
+    """(minute, author_key, thread_key, lang, keyword, kind): each post's distinct
     keywords, by minute. A post's thread is its reply root, or the post itself."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
@@ -141,7 +140,6 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
-            "did": posts["did"].gather(rows),
             "author_key": author_keys(posts["did"]).gather(rows),
             "thread_key": thread_keys(posts).gather(rows),
             "lang": post_languages(posts).gather(rows),
@@ -252,7 +250,7 @@ def thread_keys(posts: pl.DataFrame) -> pl.Series:
     return author_keys(posts["reply_root"].fill_null(posts["uri"])).rename("thread_key")
 
 
-def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
+def minute_counts(occurrences: pl.DataFrame, *, native: bool = True) -> pl.DataFrame:
     """Per (minute, keyword, kind): posts, distinct authors, the authors, their threads, the
     language mix.
 
@@ -262,6 +260,12 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
     (post counts per language, most frequent first) adds up across the minutes of a window
     the same way.
     """
+    columns = ["minute", "keyword", "kind", "posts", "author_keys", "thread_keys", "authors"]
+    if native and keywords_native.available() and not any(occurrences.null_count().row(0)):
+        # Already in the order below (minute, kind, keyword).
+        return keywords_native.minute_counts(occurrences).select(
+            *columns, "langs", "lang_posts", "key"
+        )
     key = ["minute", "keyword", "kind"]
     langs = (
         occurrences.group_by(*key, "lang")

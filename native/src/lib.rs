@@ -6,6 +6,7 @@
 //! the number of posts handed to `fallback` (the Python implementation) because this code
 //! declined them (see `extract::Decline`).
 
+mod counts;
 mod extract;
 mod sums;
 mod windows;
@@ -372,20 +373,27 @@ impl StrArray {
     }
 
     fn get(&self, i: usize) -> PyResult<Option<&str>> {
+        match self.get_bytes(i)? {
+            None => Ok(None),
+            Some(bytes) => std::str::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| PyValueError::new_err("Arrow string data is not UTF-8")),
+        }
+    }
+
+    /// String `i`'s bytes, not checked for UTF-8 (for callers that only compare them).
+    fn get_bytes(&self, i: usize) -> PyResult<Option<&[u8]>> {
         let i = i + self.offset;
         if !valid_at(self.validity.as_ref().map(Bytes::slice), i) {
             return Ok(None);
         }
         let offsets = self.offsets.slice();
         let (start, end) = (offset_at(offsets, i)?, offset_at(offsets, i + 1)?);
-        let bytes = self
-            .data
+        self.data
             .slice()
             .get(start..end)
-            .ok_or_else(|| PyValueError::new_err("Arrow string data out of range"))?;
-        std::str::from_utf8(bytes)
             .map(Some)
-            .map_err(|_| PyValueError::new_err("Arrow string data is not UTF-8"))
+            .ok_or_else(|| PyValueError::new_err("Arrow string data out of range"))
     }
 }
 
@@ -445,24 +453,26 @@ fn author_keys<'py>(
     n: usize,
     dids: &Bound<'py, PyTuple>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    use blake2::digest::{Update, VariableOutput};
     let dids = StrArray::of(dids)?;
     let mut out = Vec::with_capacity(n * 8);
-    let mut digest = [0u8; 8];
     for i in 0..n {
-        match dids.get(i)? {
-            Some(did) => {
-                let mut hasher = blake2::Blake2bVar::new(8).expect("8 is a valid digest size");
-                hasher.update(did.as_bytes());
-                hasher
-                    .finalize_variable(&mut digest)
-                    .expect("the buffer holds the digest");
-                out.extend_from_slice(&digest);
-            }
-            None => out.extend_from_slice(&0i64.to_le_bytes()),
-        }
+        let key = dids.get(i)?.map_or(0, |did| blake2_key(did.as_bytes()));
+        out.extend_from_slice(&key.to_le_bytes());
     }
     Ok(PyBytes::new(py, &out))
+}
+
+/// BLAKE2b of `bytes` with an 8-byte digest, read little-endian as a signed integer: the
+/// author, thread and keyword keys of `trendlake.windows`.
+fn blake2_key(bytes: &[u8]) -> i64 {
+    use blake2::digest::{Update, VariableOutput};
+    let mut digest = [0u8; 8];
+    let mut hasher = blake2::Blake2bVar::new(8).expect("8 is a valid digest size");
+    hasher.update(bytes);
+    hasher
+        .finalize_variable(&mut digest)
+        .expect("the buffer holds the digest");
+    i64::from_le_bytes(digest)
 }
 
 /// The pieces of a word token of Thai, Lao, Khmer or Burmese, in order: what
@@ -488,5 +498,6 @@ fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(use_thai_words, m)?)?;
     m.add_function(wrap_pyfunction!(sums::sum_by_key, m)?)?;
     m.add_function(wrap_pyfunction!(windows::window_distincts, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::minute_groups, m)?)?;
     Ok(())
 }

@@ -149,11 +149,12 @@ def test_posts_without_keywords_add_no_occurrences() -> None:
         ]
     )
     occurrences = keyword_occurrences(posts).sort("minute", "keyword")
-    assert occurrences.select("did", "keyword").rows() == [
-        ("did:plc:b", "quibble"),
-        ("did:plc:b", "zorblax"),
-        ("did:plc:b", "zorblax quibble"),
-        ("did:plc:d", "zorblax"),
+    b, d = author_key("did:plc:b"), author_key("did:plc:d")
+    assert occurrences.select("author_key", "keyword").rows() == [
+        (b, "quibble"),
+        (b, "zorblax"),
+        (b, "zorblax quibble"),
+        (d, "zorblax"),
     ]
     assert occurrences["minute"].null_count() == 0
 
@@ -906,6 +907,38 @@ def test_trends_list_a_name_once_not_its_pieces_unless_words_are_asked_for(
     assert [r["keyword"] for r in words] == ["大谷翔平", "谷翔平", "大谷", "翔平", "noodle"]
 
 
+def _synth_posts(stream: Path, minutes: int) -> tuple[pl.DataFrame, datetime]:
+    """The first `minutes` of a synth stream's posts, and its first minute."""
+    rows = [e.row for e in read_jetstream_file(stream) if e.kind == "post" and e.row]
+    posts = pl.from_arrow(rows_to_table(rows, POSTS))
+    assert isinstance(posts, pl.DataFrame)
+    start = as_datetime(posts["event_time"].min()).replace(second=0, microsecond=0)
+    return posts.filter(pl.col("event_time") < start + minutes * M), start
+
+
+@native_or_not
+def test_a_minutes_language_mix_ties_go_by_language_code(native: bool) -> None:
+    langs = [["pt"], ["de"], ["ja"], ["de"], ["pt"], ["en"]]
+    posts = _posts(
+        [make_post("zorblax", did=f"did:plc:{i}", langs=lang) for i, lang in enumerate(langs)]
+    )
+    counts = minute_counts(keyword_occurrences(posts), native=native)
+    row = counts.row(0, named=True)
+    assert (row["langs"], row["lang_posts"]) == (["de", "pt", "en", "ja"], [2, 2, 1, 1])
+    assert (row["posts"], row["authors"]) == (6, 6)
+    assert row["author_keys"] == sorted(author_key(f"did:plc:{i}") for i in range(6))
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="the native module is not built")
+def test_native_minute_counts_equal_polars_on_a_synth_stream(small_stream: Path) -> None:
+    posts, _ = _synth_posts(small_stream, 40)
+    occurrences = keyword_occurrences(posts)
+    native = minute_counts(occurrences)
+    assert native.height > 5_000
+    assert native["langs"].list.len().max() > 1  # type: ignore[operator]
+    assert native.equals(minute_counts(occurrences, native=False))
+
+
 @pytest.mark.skipif(not keywords_native.available(), reason="the native module is not built")
 @pytest.mark.parametrize("targets", [1, 30])
 def test_native_exact_windows_equal_polars_on_a_synth_stream(
@@ -913,11 +946,7 @@ def test_native_exact_windows_equal_polars_on_a_synth_stream(
 ) -> None:
     # One window a keyword (live mode) and thirty (a backfill step), over 40 minutes of a
     # stream with bursts, some minutes counted before threads were (thread_keys null).
-    rows = [e.row for e in read_jetstream_file(small_stream) if e.kind == "post" and e.row]
-    posts = pl.from_arrow(rows_to_table(rows, POSTS))
-    assert isinstance(posts, pl.DataFrame)
-    start = as_datetime(posts["event_time"].min()).replace(second=0, microsecond=0)
-    posts = posts.filter(pl.col("event_time") < start + 40 * M)
+    posts, start = _synth_posts(small_stream, 40)
     counts = minute_counts(keyword_occurrences(posts)).with_columns(
         thread_keys=pl.when(pl.col("minute") == start + 12 * M)
         .then(None)
