@@ -25,16 +25,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[orchestration,dev]'
 	@touch $@
 
-# The native tokenizer (Rust, in native/; crates pinned by Cargo.lock, maturin by
-# native/pyproject.toml). Without cargo, keyword extraction stays in pure Python: the same
-# output but for Lao, Khmer and Burmese words (see text.py rule 6), five to ten times
+# The native module (Rust, in native/: the tokenizer and the grouping kernels of the
+# windows and baselines; crates pinned by Cargo.lock, maturin by native/pyproject.toml).
+# Without cargo, keyword extraction stays in pure Python and the grouping in Polars: the
+# same output but for Lao, Khmer and Burmese words (see text.py rule 6), several times
 # slower, and the test suite refuses that under CI.
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if command -v cargo >/dev/null; then \
-	  echo "building the native tokenizer (native/, Rust)"; \
+	  echo "building the native module (native/, Rust)"; \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./native && touch $@; \
 	else \
-	  echo "warning: cargo not found: the native tokenizer is not built; keyword extraction runs in pure Python" >&2; \
+	  echo "warning: cargo not found: the native module is not built; keywords are extracted in pure Python and grouped in Polars" >&2; \
 	fi
 
 demo: venv

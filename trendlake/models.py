@@ -131,40 +131,33 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
     ),
 )
 
-KEYWORD_BASELINES_SCHEMA: Final = _schema(
-    ("as_of", UTC_MICROS, False, "10-minute boundary: the history is the baseline minutes before"),
-    ("date", pa.date32(), False, "UTC date of as_of (partition column)"),
-    (
-        "key",
-        pa.int64(),
-        False,
-        "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
-    ),
-    (
-        "share_sum",
-        pa.int64(),
-        False,
-        "sum over the history of authors/active authors, in units of 1e-15",
-    ),
-    (
-        "share_sq_sum",
-        pa.int64(),
-        False,
-        "sum over the history of those shares squared, 1e-15 units",
-    ),
-)
 
-KEYWORD_BLOCKS_SCHEMA: Final = _schema(
-    ("block", UTC_MICROS, False, "start of the 10-minute block of history the sums cover"),
-    ("date", pa.date32(), False, "UTC date of block (partition column)"),
-    (
-        "key",
-        pa.int64(),
-        False,
-        "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
-    ),
-    ("share_sum", pa.int64(), False, "sum over the block of authors/active authors, 1e-15 units"),
-    ("share_sq_sum", pa.int64(), False, "sum over the block of those shares squared, 1e-15 units"),
+def _share_sums(time: str, time_doc: str, over: str) -> pa.Schema:
+    """A table of per-keyword share sums (scoring.SHARE_UNIT units) over `over`."""
+    return _schema(
+        (time, UTC_MICROS, False, time_doc),
+        ("date", pa.date32(), False, f"UTC date of {time} (partition column)"),
+        (
+            "key",
+            pa.int64(),
+            False,
+            "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys)",
+        ),
+        ("share_sum", pa.int64(), False, f"sum over {over} of authors/active authors, 1e-15 units"),
+        (
+            "share_sq_sum",
+            pa.int64(),
+            False,
+            f"sum over {over} of those shares squared, 1e-15 units",
+        ),
+    )
+
+
+KEYWORD_BASELINES_SCHEMA: Final = _share_sums(
+    "as_of", "10-minute boundary: the history is the baseline minutes before", "the history"
+)
+KEYWORD_BLOCKS_SCHEMA: Final = _share_sums(
+    "block", "start of the 10-minute block of history the sums cover", "the block"
 )
 
 TREND_SCORES_SCHEMA: Final = _schema(

@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::{hash_bytes, FxBuild};
-use crate::{blake2_key, Bytes, StrArray};
+use crate::{blake2_key, int64_at, int64_buffer, le_bytes, StrArray};
 
 /// A group's identity, hashed once from its keyword's bytes.
 #[derive(Clone, Copy)]
@@ -95,27 +95,14 @@ struct Out {
     keys: Vec<i64>,
 }
 
-fn int64s(obj: &Bound<'_, PyAny>, n: usize, what: &str) -> PyResult<Bytes> {
-    let bytes =
-        Bytes::of(obj)?.ok_or_else(|| PyValueError::new_err(format!("{what}: buffer missing")))?;
-    if bytes.slice().len() != n * 8 {
-        return Err(PyValueError::new_err(format!(
-            "{what}: expected {n} int64s"
-        )));
-    }
-    Ok(bytes)
-}
-
-#[inline(always)]
-fn int64_at(bytes: &[u8], i: usize) -> i64 {
-    i64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap())
-}
-
 fn text<'a>(array: &'a StrArray, i: usize, what: &str) -> PyResult<&'a [u8]> {
     array
         .get_bytes(i)?
         .ok_or_else(|| PyValueError::new_err(format!("minute_groups: null {what}")))
 }
+
+/// (buffers, kind names, language names).
+type Groups<'py> = (Vec<Bound<'py, PyBytes>>, Vec<String>, Vec<String>);
 
 /// (buffers, kind names, language names): per (minute, keyword, kind) group of the `n`
 /// occurrences (minutes in µs, keywords, kinds, author keys, thread keys, languages),
@@ -134,16 +121,16 @@ pub fn minute_groups<'py>(
     authors: &Bound<'py, PyAny>,
     threads: &Bound<'py, PyAny>,
     langs: &Bound<'py, PyTuple>,
-) -> PyResult<(Vec<Bound<'py, PyBytes>>, Vec<String>, Vec<String>)> {
+) -> PyResult<Groups<'py>> {
     if n > u32::MAX as usize {
         return Err(PyValueError::new_err(
             "minute_groups takes at most 2^32 - 1 occurrences",
         ));
     }
-    let minutes = int64s(minutes, n, "minutes")?;
+    let minutes = int64_buffer(minutes, n, "minutes")?;
     let (authors, threads) = (
-        int64s(authors, n, "authors")?,
-        int64s(threads, n, "threads")?,
+        int64_buffer(authors, n, "authors")?,
+        int64_buffer(threads, n, "threads")?,
     );
     let (keywords, kinds, langs) = (
         StrArray::of(keywords)?,
@@ -274,7 +261,7 @@ pub fn minute_groups<'py>(
         let languages = &lang_names.names; // compared as bytes: as UTF-8 strings sort
         mix.sort_by(|(a, na), (b, nb)| {
             nb.cmp(na)
-                .then_with(|| languages[*a as usize].cmp(&languages[*b as usize]))
+                .then_with(|| languages[*a as usize].cmp(languages[*b as usize]))
         });
         out.langs.extend(mix.iter().map(|(code, _)| *code));
         out.lang_posts.extend(mix.iter().map(|(_, count)| *count));
@@ -285,18 +272,8 @@ pub fn minute_groups<'py>(
         name.extend_from_slice(group.keyword);
         out.keys.push(blake2_key(&name));
     }
-    let i64s = |v: &[i64]| {
-        PyBytes::new(
-            py,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        )
-    };
-    let u32s = |v: &[u32]| {
-        PyBytes::new(
-            py,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        )
-    };
+    let i64s = |v: &[i64]| le_bytes(py, v, i64::to_le_bytes);
+    let u32s = |v: &[u32]| le_bytes(py, v, u32::to_le_bytes);
     let buffers = vec![
         i64s(&out.minutes),
         u32s(&out.kinds),

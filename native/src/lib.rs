@@ -5,6 +5,10 @@
 //! UTF-8 keyword bytes, one kind byte per pair (0 word, 1 phrase, 2 hashtag, 3 domain) and
 //! the number of posts handed to `fallback` (the Python implementation) because this code
 //! declined them (see `extract::Decline`).
+//!
+//! Beside it, the group-bys the windows and baselines run over millions of keyword rows a
+//! minute at high volume, each giving the rows of its Polars reference: sums per keyword key
+//! (`sums`), a minute's keyword counts (`counts`) and exact window distincts (`windows`).
 
 mod counts;
 mod extract;
@@ -339,6 +343,33 @@ impl Bytes {
 
 fn valid_at(bitmap: Option<&[u8]>, i: usize) -> bool {
     bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0)
+}
+
+/// `n` little-endian int64s from Python (a buffer), checked for length.
+fn int64_buffer(obj: &Bound<'_, PyAny>, n: usize, what: &str) -> PyResult<Bytes> {
+    let bytes =
+        Bytes::of(obj)?.ok_or_else(|| PyValueError::new_err(format!("{what}: buffer missing")))?;
+    if bytes.slice().len() != n * 8 {
+        return Err(PyValueError::new_err(format!(
+            "{what}: expected {n} int64s"
+        )));
+    }
+    Ok(bytes)
+}
+
+#[inline(always)]
+fn int64_at(bytes: &[u8], i: usize) -> i64 {
+    i64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap())
+}
+
+/// Values as little-endian bytes for Python (Arrow buffers).
+fn le_bytes<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    values: &[T],
+    to_bytes: fn(T) -> [u8; N],
+) -> Bound<'py, PyBytes> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| to_bytes(*v)).collect();
+    PyBytes::new(py, &bytes)
 }
 
 fn offset_at(offsets: &[u8], i: usize) -> PyResult<usize> {

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::FxBuild;
-use crate::Bytes;
+use crate::{int64_at, le_bytes, Bytes};
 
 /// (distinct keys, the row each was first seen at, per value column its sums).
 type Sums<'py> = (
@@ -52,16 +52,10 @@ pub fn sum_by_key<'py>(
     let columns: Vec<&[u8]> = columns.iter().map(Bytes::slice).collect();
     let (distinct, first, sums) = group(n, keys.slice(), &columns);
     Ok((
-        PyBytes::new(py, &le_bytes(&distinct)),
-        PyBytes::new(
-            py,
-            &first
-                .iter()
-                .flat_map(|i| i.to_le_bytes())
-                .collect::<Vec<u8>>(),
-        ),
+        le_bytes(py, &distinct, i64::to_le_bytes),
+        le_bytes(py, &first, u32::to_le_bytes),
         sums.iter()
-            .map(|s| PyBytes::new(py, &le_bytes(s)))
+            .map(|s| le_bytes(py, s, i64::to_le_bytes))
             .collect(),
     ))
 }
@@ -166,21 +160,12 @@ fn group(n: usize, keys: &[u8], columns: &[&[u8]]) -> (Vec<i64>, Vec<u32>, Vec<V
     (distinct, first, sums)
 }
 
-#[inline(always)]
-fn int64_at(bytes: &[u8], i: usize) -> i64 {
-    i64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap())
-}
-
-fn le_bytes(values: &[i64]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn bytes(values: &[i64]) -> Vec<u8> {
-        le_bytes(values)
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
 
     #[test]

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::FxBuild;
-use crate::{offset_at, valid_at, Bytes, ListArray};
+use crate::{int64_at, int64_buffer, le_bytes, offset_at, valid_at, Bytes, ListArray};
 
 /// An Arrow large_list<int64>: (offset, validity, offsets, values offset, values).
 struct Int64Lists {
@@ -57,22 +57,6 @@ impl Int64Lists {
             .map(Some)
             .ok_or_else(|| PyValueError::new_err("Arrow list values out of range"))
     }
-}
-
-fn int64s(obj: &Bound<'_, PyAny>, n: usize, what: &str) -> PyResult<Bytes> {
-    let bytes =
-        Bytes::of(obj)?.ok_or_else(|| PyValueError::new_err(format!("{what}: buffer missing")))?;
-    if bytes.slice().len() != n * 8 {
-        return Err(PyValueError::new_err(format!(
-            "{what}: expected {n} int64s"
-        )));
-    }
-    Ok(bytes)
-}
-
-#[inline(always)]
-fn int64_at(bytes: &[u8], i: usize) -> i64 {
-    i64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap())
 }
 
 const INSIDE: u8 = 1;
@@ -132,13 +116,13 @@ pub fn window_distincts<'py>(
         ));
     }
     let (minutes, keys, posts) = (
-        int64s(minutes, n, "minutes")?,
-        int64s(keys, n, "keys")?,
-        int64s(posts, n, "posts")?,
+        int64_buffer(minutes, n, "minutes")?,
+        int64_buffer(keys, n, "keys")?,
+        int64_buffer(posts, n, "posts")?,
     );
     let (wanted_minutes, wanted_keys) = (
-        int64s(wanted_minutes, n_wanted, "wanted minutes")?,
-        int64s(wanted_keys, n_wanted, "wanted keys")?,
+        int64_buffer(wanted_minutes, n_wanted, "wanted minutes")?,
+        int64_buffer(wanted_keys, n_wanted, "wanted keys")?,
     );
     let (authors, threads) = (Int64Lists::of(authors)?, Int64Lists::of(threads)?);
     let (langs, lang_posts) = (ListArray::of(langs)?, Int64Lists::of(lang_posts)?);
@@ -160,18 +144,8 @@ pub fn window_distincts<'py>(
         top,
     };
     let found = distincts(&rows, n, &wanted)?;
-    let i64s = |v: &[i64]| {
-        PyBytes::new(
-            py,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        )
-    };
-    let u32s = |v: &[u32]| {
-        PyBytes::new(
-            py,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        )
-    };
+    let i64s = |v: &[i64]| le_bytes(py, v, i64::to_le_bytes);
+    let u32s = |v: &[u32]| le_bytes(py, v, u32::to_le_bytes);
     let buffers = vec![
         u32s(&found.window),
         i64s(&found.count),
