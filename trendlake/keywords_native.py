@@ -4,8 +4,10 @@
 pair for pair; the posts it declines (rare: non-ASCII language tags) are handed back to
 `extract_keywords` itself, so the output is identical for every input. It reads the posts'
 Arrow columns and returns Arrow buffers, turned into Polars series here, with no Python
-object per post or keyword. The crate also sums Int64 columns per 64-bit key
-(`trendlake.keysums`).
+object per post or keyword. The crate also runs the hot group-bys of the windows and
+baselines, each giving the rows of its Polars reference: sums per keyword key
+(`trendlake.keysums`), a minute's keyword counts and exact window distincts
+(`trendlake.windows`).
 """
 
 from __future__ import annotations
