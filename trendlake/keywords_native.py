@@ -101,7 +101,7 @@ def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataF
     groups = len(first) // 4
     columns = {
         key: _int64_series(distinct, groups),
-        "row": pl.Series(pa.Array.from_buffers(pa.uint32(), groups, [None, pa.py_buffer(first)])),
+        "row": _uint32_series(first, groups),
     }
     columns.update(
         (name, _int64_series(sum_, groups)) for name, sum_ in zip(values, sums, strict=True)

@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::{hash_bytes, FxBuild};
-use crate::{blake2_key, int64_at, int64_buffer, le_bytes, StrArray};
+use crate::{blake2_key, check_rows, int64_at, int64_buffer, le_bytes, StrArray};
 
 /// A group's identity, hashed once from its keyword's bytes.
 #[derive(Clone, Copy)]
@@ -122,11 +122,7 @@ pub fn minute_groups<'py>(
     threads: &Bound<'py, PyAny>,
     langs: &Bound<'py, PyTuple>,
 ) -> PyResult<Groups<'py>> {
-    if n > u32::MAX as usize {
-        return Err(PyValueError::new_err(
-            "minute_groups takes at most 2^32 - 1 occurrences",
-        ));
-    }
+    check_rows(n, "minute_groups")?;
     let minutes = int64_buffer(minutes, n, "minutes")?;
     let (authors, threads) = (
         int64_buffer(authors, n, "authors")?,

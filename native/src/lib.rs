@@ -345,6 +345,16 @@ fn valid_at(bitmap: Option<&[u8]>, i: usize) -> bool {
     bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0)
 }
 
+/// Refuse more rows than the kernels' u32 row indices can number.
+fn check_rows(n: usize, what: &str) -> PyResult<()> {
+    if n > u32::MAX as usize {
+        return Err(PyValueError::new_err(format!(
+            "{what} takes at most 2^32 - 1 rows"
+        )));
+    }
+    Ok(())
+}
+
 /// `n` little-endian int64s from Python (a buffer), checked for length.
 fn int64_buffer(obj: &Bound<'_, PyAny>, n: usize, what: &str) -> PyResult<Bytes> {
     let bytes =

@@ -9,12 +9,11 @@ use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::FxBuild;
-use crate::{int64_at, le_bytes, Bytes};
+use crate::{check_rows, int64_at, int64_buffer, le_bytes, Bytes};
 
 /// (distinct keys, the row each was first seen at, per value column its sums).
 type Sums<'py> = (
@@ -33,22 +32,12 @@ pub fn sum_by_key<'py>(
     keys: &Bound<'py, PyAny>,
     values: &Bound<'py, PyTuple>,
 ) -> PyResult<Sums<'py>> {
-    if n > u32::MAX as usize {
-        return Err(PyValueError::new_err(
-            "sum_by_key takes at most 2^32 - 1 rows",
-        ));
-    }
-    let missing = || PyValueError::new_err("sum_by_key: a buffer is missing");
-    let keys = Bytes::of(keys)?.ok_or_else(missing)?;
+    check_rows(n, "sum_by_key")?;
+    let keys = int64_buffer(keys, n, "sum_by_key keys")?;
     let columns = values
         .iter()
-        .map(|v| Bytes::of(&v)?.ok_or_else(missing))
+        .map(|v| int64_buffer(&v, n, "sum_by_key values"))
         .collect::<PyResult<Vec<Bytes>>>()?;
-    if keys.slice().len() != n * 8 || columns.iter().any(|c| c.slice().len() != n * 8) {
-        return Err(PyValueError::new_err(
-            "sum_by_key: every buffer holds n int64s",
-        ));
-    }
     let columns: Vec<&[u8]> = columns.iter().map(Bytes::slice).collect();
     let (distinct, first, sums) = group(n, keys.slice(), &columns);
     Ok((

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::FxBuild;
-use crate::{int64_at, int64_buffer, le_bytes, offset_at, valid_at, Bytes, ListArray};
+use crate::{check_rows, int64_at, int64_buffer, le_bytes, offset_at, valid_at, Bytes, ListArray};
 
 /// An Arrow large_list<int64>: (offset, validity, offsets, values offset, values).
 struct Int64Lists {
@@ -110,11 +110,8 @@ pub fn window_distincts<'py>(
     recent: i64,
     top: usize,
 ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Vec<String>)> {
-    if n > u32::MAX as usize || n_wanted > u32::MAX as usize {
-        return Err(PyValueError::new_err(
-            "window_distincts takes at most 2^32 - 1 rows",
-        ));
-    }
+    check_rows(n, "window_distincts")?;
+    check_rows(n_wanted, "window_distincts")?;
     let (minutes, keys, posts) = (
         int64_buffer(minutes, n, "minutes")?,
         int64_buffer(keys, n, "keys")?,
