@@ -76,3 +76,9 @@ def minute_groups(
 ) -> tuple[list[bytes], list[str], list[str]]:
     """Per (minute, keyword, kind) of `n` occurrences, ordered so: the buffers of
     `trendlake.windows.minute_counts`' columns, the kind names and the language names."""
+
+def word_set_keys(
+    n: int, counts: memoryview, keywords: _StringParts, is_word: memoryview, min_words: int
+) -> bytes:
+    """Per post of `n` (pair counts as uint32s), the key of its distinct words when it has at
+    least `min_words` of them, else 0, as little-endian int64s."""

@@ -118,12 +118,13 @@ def eligible(
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
-    once, as one author flooding counts once. A window must be surprising in full or in its
-    last `recent_minutes` (against that share of the baseline): a burst's first minutes
-    stand out there before they outweigh the rest of the window, which a common word's
-    background fills. The surprise needed rises with the windows each minute scored
-    (`surprise_thresholds`): `windows` gives them as (minute, windows) when `scores` holds
-    only some of a minute's rows; by default `scores` holds them all.
+    once, as do accounts pasting one text (`windows.copy_keys`) and one author flooding. A
+    window must be surprising in full or in its last `recent_minutes` (against that share of
+    the baseline): a burst's first minutes stand out there before they outweigh the rest of
+    the window, which a common word's background fills. The surprise needed rises with the
+    windows each minute scored (`surprise_thresholds`): `windows` gives them as (minute,
+    windows) when `scores` holds only some of a minute's rows; by default `scores` holds
+    them all.
     """
     if windows is None:
         windows = windows_scored(scores)

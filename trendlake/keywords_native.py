@@ -30,6 +30,7 @@ __all__ = [
     "sum_by_key",
     "tokenizer",
     "window_distincts",
+    "word_set_keys",
 ]
 
 _per_thread = threading.local()
@@ -87,6 +88,29 @@ def author_keys(dids: pl.Series) -> pl.Series:
     keys = trendlake_native.author_keys(len(dids), _string_parts(dids.to_arrow()))
     array = pa.Array.from_buffers(pa.int64(), len(dids), [None, pa.py_buffer(keys)])
     return pl.Series(dids.name, array, dtype=pl.Int64)
+
+
+def word_set_keys(
+    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, min_words: int
+) -> pl.Series:
+    """`trendlake.windows.copy_keys`, computed natively (`post_keywords`' three series)."""
+    import trendlake_native
+
+    n = per_post.len()
+    counts = per_post.cast(pl.UInt32).rechunk().to_arrow()
+    if counts.null_count:
+        raise ValueError("word_set_keys: pair counts must not be null")
+    count_data = _bytes(counts.buffers()[1])
+    assert count_data is not None
+    count_data = count_data[counts.offset * 4 : (counts.offset + n) * 4]
+    is_word = (kinds == "word").fill_null(False).cast(pl.UInt8).rechunk().to_arrow()
+    word_data = _bytes(is_word.buffers()[1])
+    word_data = (word_data or memoryview(b""))[is_word.offset : is_word.offset + len(is_word)]
+    keys = trendlake_native.word_set_keys(
+        n, count_data, _string_parts(keywords.rechunk().to_arrow()), word_data, min_words
+    )
+    series = _int64_series(keys, n).rename("copy_key")
+    return pl.select(pl.when(series != 0).then(series)).to_series()
 
 
 def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataFrame:

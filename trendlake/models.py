@@ -119,8 +119,9 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         "thread_keys",
         pa.list_(pa.int64()),
         True,
-        "threads of those posts (64-bit keys of each post's reply root, or of the post itself), "
-        "sorted; null in rows counted before the column existed",
+        "threads of those posts (64-bit keys of each post's reply root, or of the post itself, "
+        "or for a post of its own with 6 or more distinct words of its word set, so that "
+        "copies share one), sorted; null in rows counted before the column existed",
     ),
     (
         "key",
@@ -196,7 +197,8 @@ TREND_SCORES_SCHEMA: Final = _schema(
         "unique_threads",
         pa.int64(),
         True,
-        "distinct threads (reply roots, or the posts themselves) of the window's posts; "
+        "distinct threads (reply roots, or the posts themselves, copies of one text as one) "
+        "of the window's posts; "
         "z, score and alerts count min(unique_authors, unique_threads) (null: not known)",
     ),
     (

@@ -104,6 +104,11 @@ SPAM_TYPES = ("mass_flood", "hashtag_flood", "link_flood", "sockpuppet_flood", "
 SPAM_MINUTES = 20
 MASS_FLOOD_FACTOR = 10  # the mass flood alone posts ten times the stream's own rate
 SOCKPUPPETS = 4  # accounts of the sockpuppet flood: fewer than the default alert floor of 5
+# A copy ring (`spam=True` too): accounts past the alert floor posting one text word for word,
+# each copy with its own link to the ring's site, at times that overlap the other floods.
+RING_TYPE = "copy_ring"
+RING_ACCOUNTS = 12
+RING_WORDS = 18  # words drawn for the ring's text: enough to hold COPY_MIN_WORDS content words
 # Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
 CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
 CONVERSATION_MINUTES = (8, 14)
@@ -270,6 +275,8 @@ class _Injection:
     authors: list[str] = field(default_factory=list)  # DID per post, consumed in order
     cursor: int = 0
     thread: list[tuple[str, str]] = field(default_factory=list)  # a conversation's (uri, cid)
+    copy: tuple[_Piece, ...] = ()  # a copy ring's text, the keyword in it
+    copy_host: str = ""  # a copy ring's site
 
     @property
     def end(self) -> int:
@@ -654,6 +661,26 @@ def _plan_spam(
     return floods
 
 
+def _plan_ring(seed: int, total: int, baseline: int, reserved: set[str]) -> _Injection | None:
+    """A copy ring: RING_ACCOUNTS accounts posting one English text, a new word in it.
+
+    Its own random stream, planned last, so the other floods and decoys stay as they were.
+    """
+    rng = random.Random(f"trendlake.synth:{seed}:ring")
+    rest = total - baseline
+    if rest < SPAM_MINUTES + 3:
+        return None
+    onset = baseline + rng.randint(0, rest - SPAM_MINUTES - 1)
+    keyword = _fresh_word(rng, reserved, 3, 6, 9)
+    counts = [rng.randint(12, 24) for _ in range(SPAM_MINUTES)]
+    vocab = _vocab("en")
+    pieces = _decorate(rng, rng.choices(vocab.words, cum_weights=vocab.cum, k=RING_WORDS), "en")
+    pieces.insert(rng.randrange(len(pieces) + 1), _Piece(keyword, True))
+    ring = _Injection(keyword, "word", RING_TYPE, "en", keyword, onset, counts, [])
+    ring.copy, ring.copy_host = tuple(pieces), _domain(rng, reserved)
+    return ring
+
+
 def _plan_conversations(
     seed: int, total: int, baseline: int, ppm: int, reserved: set[str]
 ) -> list[_Injection]:
@@ -708,6 +735,8 @@ def _make_plan(
     surge = _plan_surge(rng, total, baseline)
     floods = _plan_spam(seed, total, baseline, posts_per_minute, reserved) if spam else []
     talks = _plan_conversations(seed, total, baseline, posts_per_minute, reserved)
+    ring = _plan_ring(seed, total, baseline, reserved) if spam else None
+    floods += [ring] if ring else []
     return _Plan(total, baseline, bursts, flood, surge, reserved, floods, talks)
 
 
@@ -747,7 +776,7 @@ def _bind_authors(plan: _Plan, pool: _Pool, seed: int) -> None:
         flood_did = _did(random.Random(f"trendlake.synth:{seed}:flood"))
         plan.flood.authors = [flood_did] * sum(plan.flood.counts)
     for i, flood in enumerate(plan.spam):
-        accounts = SOCKPUPPETS if flood.type == "sockpuppet_flood" else 1
+        accounts = {"sockpuppet_flood": SOCKPUPPETS, RING_TYPE: RING_ACCOUNTS}.get(flood.type, 1)
         rngs = (random.Random(f"trendlake.synth:{seed}:spam:{i}:{n}") for n in range(accounts))
         dids = [_did(rng) for rng in rngs]
         flood.authors = [dids[k % accounts] for k in range(sum(flood.counts))]
@@ -986,6 +1015,10 @@ class _Stream:
 
     def _injected_post(self, t_us: int, inj: _Injection) -> dict[str, Any]:
         did = inj.next_author()
+        if inj.copy:
+            link = _link_piece(f"https://{inj.copy_host}/p/{self.rng.randint(1000, 999999)}")
+            pieces = [*inj.copy, link]
+            return self._post(t_us, did, "en", ["en"], pieces, None, deletable=False, top=True)
         pieces = _decorate(self.rng, _sentence(self.rng, inj.lang), inj.lang)
         _sprinkle(self.rng, pieces)
         embed = self._inject_keyword(pieces, inj)
@@ -1041,8 +1074,10 @@ class _Stream:
         *,
         deletable: bool,
         reply: dict[str, Any] | None = None,
+        top: bool = False,
     ) -> dict[str, Any]:
-        """A post event; a reply to a random recent post now and then, unless `reply` is set."""
+        """A post event; a reply to a random recent post now and then, unless `reply` is set
+        or `top` (a post of its own) asked for."""
         rng = self.rng
         created_us = self._created_us(t_us)
         rkey = _tid(created_us, rng.randrange(1024))
@@ -1054,7 +1089,7 @@ class _Stream:
             record["facets"] = facets
         if reply is not None:
             record["reply"] = reply
-        elif self.recent and rng.random() < REPLY_SHARE:
+        elif not top and self.recent and rng.random() < REPLY_SHARE:
             record["reply"] = self._reply_ref()
         if embed is not None:
             record["embed"] = embed
@@ -1365,7 +1400,8 @@ def generate(
     `lang_mix` (language -> weight, languages among LANG_MIX's) replaces the background
     language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
     `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
-    the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets.
+    the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets; and a
+    ring of 12 accounts posting one text word for word (RING_TYPE).
     `cjk_bursts` makes the new-word bursts new Han compounds posted in Japanese and Chinese
     by turns (``地震速報``-like: two everyday words, new together).
     """

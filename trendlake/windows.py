@@ -30,6 +30,9 @@ OCCURRENCE_SCHEMA = pl.Schema(
 )
 TOP_LANGUAGES = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Posts with at least this many distinct words fold with their word-for-word copies
+# (`copy_keys`); fewer, and two people may well write the same thing.
+COPY_MIN_WORDS = 6
 FEW_TARGETS = 4  # up to this many window minutes, spread rows by copying (see _spread)
 UNDETERMINED = "und"
 
@@ -126,7 +129,8 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
 
 def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     """(minute, author_key, thread_key, lang, keyword, kind): each post's distinct
-    keywords, by minute. A post's thread is its reply root, or the post itself."""
+    keywords, by minute. A post's thread is its reply root, or the post itself, and a copy
+    of another's text is in that text's thread (`thread_keys`)."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -141,7 +145,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
             "author_key": author_keys(posts["did"]).gather(rows),
-            "thread_key": thread_keys(posts).gather(rows),
+            "thread_key": thread_keys(posts, copy_keys(per_post, keywords, kinds)).gather(rows),
             "lang": post_languages(posts).gather(rows),
             "keyword": keywords,
             "kind": kinds,
@@ -241,13 +245,50 @@ def keyword_keys(frame: pl.DataFrame) -> pl.Series:
     return author_keys(names).rename("key")
 
 
-def thread_keys(posts: pl.DataFrame) -> pl.Series:
-    """Each post's thread as a 64-bit key (`author_key` of the URI): its reply root, or itself.
+def thread_keys(posts: pl.DataFrame, copies: pl.Series | None = None) -> pl.Series:
+    """Each post's thread as a 64-bit key (`author_key` of the URI): its reply root, or itself;
+    but a post that is not a reply and has a `copies` key (`copy_keys`) is in that key's
+    thread.
 
     A busy thread brings many distinct authors to the words of its first post within minutes;
-    windows count its threads too, so one conversation is not taken for a trend.
+    windows count its threads too, so one conversation is not taken for a trend. Accounts
+    posting the same text, word for word, are one voice the same way: a ring of accounts
+    pasting one advertisement is not a trend either. A reply keeps its root, so a busy
+    thread still counts once when its replies are long (copies pasted as replies under many
+    posts are not folded).
     """
-    return author_keys(posts["reply_root"].fill_null(posts["uri"])).rename("thread_key")
+    own = author_keys(posts["reply_root"].fill_null(posts["uri"]))
+    if copies is None:
+        return own.rename("thread_key")
+    copied = posts["reply_root"].is_null() & copies.is_not_null()
+    return own.zip_with(~copied, copies).rename("thread_key")
+
+
+def copy_keys(
+    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, *, native: bool = True
+) -> pl.Series:
+    """Per post (`post_keywords`' three series), a 64-bit key of its distinct words when it
+    has at least COPY_MIN_WORDS of them, else null: equal keys, the same words.
+
+    The words are what the tokenizer kept: case, punctuation, emoji, mentions, link paths,
+    word order and repeats do not tell two copies apart; a word more or less does. A short
+    post is left alone: people write "happy new year" word for word without copying anyone.
+    """
+    if native and keywords_native.available():
+        return keywords_native.word_set_keys(per_post, keywords, kinds, COPY_MIN_WORDS)
+    keys: list[int | None] = []
+    position = 0
+    words, is_word = keywords.to_list(), (kinds == "word").to_list()
+    for count in per_post.to_list():
+        end = position + count
+        distinct = sorted({words[j] for j in range(position, end) if is_word[j]})
+        position = end
+        if len(distinct) < COPY_MIN_WORDS:
+            keys.append(None)
+            continue
+        text = "copy" + "".join("\x1f" + word for word in distinct)
+        keys.append(author_key(text))
+    return pl.Series("copy_key", keys, dtype=pl.Int64)
 
 
 def minute_counts(occurrences: pl.DataFrame, *, native: bool = True) -> pl.DataFrame:

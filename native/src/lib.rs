@@ -8,8 +8,10 @@
 //!
 //! Beside it, the group-bys the windows and baselines run over millions of keyword rows a
 //! minute at high volume, each giving the rows of its Polars reference: sums per keyword key
-//! (`sums`), a minute's keyword counts (`counts`) and exact window distincts (`windows`).
+//! (`sums`), a minute's keyword counts (`counts`) and exact window distincts (`windows`);
+//! and the keys of posts' word sets that fold copies of one text (`copies`).
 
+mod copies;
 mod counts;
 mod extract;
 mod sums;
@@ -540,5 +542,6 @@ fn trendlake_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sums::sum_by_key, m)?)?;
     m.add_function(wrap_pyfunction!(windows::window_distincts, m)?)?;
     m.add_function(wrap_pyfunction!(counts::minute_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(copies::word_set_keys, m)?)?;
     Ok(())
 }

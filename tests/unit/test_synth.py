@@ -446,7 +446,8 @@ def test_spam_adds_floods_of_other_shapes_and_changes_nothing_else(
         ]
 
     assert planned(spam_stream.truth) == planned(stream.truth)
-    usual = [d for d in spam_stream.truth["decoys"] if d["type"] not in synth.SPAM_TYPES]
+    spam_types = (*synth.SPAM_TYPES, synth.RING_TYPE)
+    usual = [d for d in spam_stream.truth["decoys"] if d["type"] not in spam_types]
     assert [d["keyword"] for d in usual] == [d["keyword"] for d in stream.truth["decoys"]]
     spans = sorted((_us(d["onset"]), _us(d["end"])) for d in spam)
     assert all(end <= start for (_, end), (start, _) in pairwise(spans))  # one at a time
@@ -463,6 +464,23 @@ def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
         if flood["type"] == "mass_flood":  # ten times the stream's own rate, every minute
             assert flood["peak_posts_per_minute"] == synth.MASS_FLOOD_FACTOR * 60
             assert len(posts) == 20 * flood["peak_posts_per_minute"]
+
+
+def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
+    spam_stream: Stream,
+) -> None:
+    (ring,) = [d for d in spam_stream.truth["decoys"] if d["type"] == synth.RING_TYPE]
+    posts = _matching(spam_stream, ring["kind"], ring["keyword"])
+    assert ring["authors"] == len({p["did"] for p in posts}) == synth.RING_ACCOUNTS
+    assert len(posts) == ring["posts"] > 0
+    assert all(_us(ring["onset"]) <= p["time_us"] < _us(ring["end"]) for p in posts)
+    records = [p["commit"]["record"] for p in posts]
+    assert all("reply" not in r for r in records)  # posts of their own, not replies
+    # One text; only the link's path differs from copy to copy.
+    texts = {r["text"].rsplit(" ", 1)[0] for r in records}
+    assert len(texts) == 1 and len({r["text"] for r in records}) > 1
+    ring_accounts = {p["did"] for p in posts}
+    assert sum(p["did"] in ring_accounts for p in spam_stream.posts) == len(posts)  # nothing else
 
 
 @pytest.fixture(scope="module")

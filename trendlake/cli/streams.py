@@ -50,7 +50,8 @@ def synth(
         bool,
         typer.Option(
             help="add floods of other shapes as decoys: one account at ten times the stream's "
-            "rate, hashtag, link and ramp floods by one account, and four sockpuppets"
+            "rate, hashtag, link and ramp floods by one account, four sockpuppets, and a ring "
+            "of 12 accounts pasting one text"
         ),
     ] = False,
     cjk_bursts: Annotated[
