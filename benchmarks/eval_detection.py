@@ -169,7 +169,8 @@ def ewma_series(counts: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     minutes = pl.datetime_range(start, end, "1m", closed="left", time_unit="us", eager=True)
     grid = followed.join(pl.DataFrame({"minute": minutes.dt.replace_time_zone("UTC")}), how="cross")
     key = ["minute", "keyword", "kind"]
-    capped = voices(pl.col("unique_authors"), pl.col("unique_threads")).alias("unique_authors")
+    capped = voices(pl.col("unique_authors"), pl.col("unique_threads"), pl.col("unique_copies"))
+    capped = capped.alias("unique_authors")
     exact = exact_windows(counts, grid, window).select(*key, capped)
     return (
         grid.join(exact, on=key, how="left")

@@ -52,6 +52,7 @@ def window_distincts(
     posts: memoryview,
     authors: _Int64ListParts,
     threads: _Int64ListParts,
+    copies: _Int64ListParts,
     langs: _ListParts,
     lang_posts: _Int64ListParts,
     n_wanted: int,
@@ -63,7 +64,8 @@ def window_distincts(
 ) -> tuple[list[bytes], list[str]]:
     """Per wanted window with rows inside it: its index, posts, distinct authors, threads,
     whether its threads are known, recent authors and threads, previous authors; then its
-    top languages (offsets, codes into the names returned, posts) and all its posts."""
+    top languages (offsets, codes into the names returned, posts) and all its posts; then
+    its distinct copies, whether they are known, and its recent copies."""
 
 def minute_groups(
     n: int,
@@ -72,6 +74,7 @@ def minute_groups(
     kinds: _StringParts,
     authors: memoryview,
     threads: memoryview,
+    copies: memoryview,
     langs: _StringParts,
 ) -> tuple[list[bytes], list[str], list[str]]:
     """Per (minute, keyword, kind) of `n` occurrences, ordered so: the buffers of

@@ -81,6 +81,8 @@ def score_row(
     recent: int = 0,
     threads: int | None = None,
     recent_threads: int | None = None,
+    copies: int | None = None,
+    recent_copies: int | None = None,
     cover: int | None = None,
     count: int | None = None,
     baseline: float = 1.0,
@@ -90,7 +92,8 @@ def score_row(
 ) -> dict[str, object]:
     """A trend_scores row (10-minute window ending after `minute`) for alert tests.
 
-    Threads default to one per author: every post its own thread, as in a broad trend.
+    Threads and copies default to one per author: every post its own thread and text, as
+    in a broad trend.
     `cover` is the authors of a phrase or longer word containing the keyword (none by default).
     """
     kind = "hashtag" if keyword.startswith("#") else "phrase" if " " in keyword else "word"
@@ -115,6 +118,8 @@ def score_row(
         "unique_threads": authors if threads is None else threads,
         "recent_threads": recent if recent_threads is None else recent_threads,
         "cover_authors": cover,
+        "unique_copies": authors if copies is None else copies,
+        "recent_copies": recent if recent_copies is None else recent_copies,
     }
 
 

@@ -118,7 +118,8 @@ def eligible(
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
-    once, as do accounts pasting one text (`windows.copy_keys`) and one author flooding. A
+    once, as do accounts pasting one text (distinct copies, `windows.copy_keys`) and one
+    author flooding. A
     window must be surprising in full or in its last `recent_minutes` (against that share of
     the baseline): a burst's first minutes stand out there before they outweigh the rest of
     the window, which a common word's background fills. The surprise needed rises with the
@@ -129,9 +130,11 @@ def eligible(
     if windows is None:
         windows = windows_scored(scores)
     scores = scores.with_columns(
-        voices=voices(pl.col("unique_authors"), pl.col("unique_threads")),
+        voices=voices(pl.col("unique_authors"), pl.col("unique_threads"), pl.col("unique_copies")),
         # null recent_authors: scored before the column existed
-        recent_voices=voices(pl.col("recent_authors").fill_null(0), pl.col("recent_threads")),
+        recent_voices=voices(
+            pl.col("recent_authors").fill_null(0), pl.col("recent_threads"), pl.col("recent_copies")
+        ),
     )
     passing = scores.filter(
         (pl.col("zscore") >= rules.z_threshold)

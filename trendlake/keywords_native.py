@@ -135,8 +135,8 @@ def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataF
 
 def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
     """`trendlake.windows.minute_counts` computed natively, its rows in the same order:
-    `occurrences` holds minute, keyword, kind, author_key, thread_key and lang, without
-    nulls."""
+    `occurrences` holds minute, keyword, kind, author_key, thread_key, copy_key and lang,
+    without nulls."""
     import trendlake_native
 
     buffers, kinds, langs = trendlake_native.minute_groups(
@@ -146,11 +146,12 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
         _string_parts(occurrences["kind"].to_arrow()),
         _int64_data(occurrences["author_key"]),
         _int64_data(occurrences["thread_key"]),
+        _int64_data(occurrences["copy_key"]),
         _string_parts(occurrences["lang"].to_arrow()),
     )
     minutes, kind_codes, keyword_offsets, keyword_data, posts = buffers[:5]
     author_offsets, author_keys, thread_offsets, thread_keys = buffers[5:9]
-    lang_offsets, lang_codes, lang_posts, keys = buffers[9:]
+    lang_offsets, lang_codes, lang_posts, keys, copy_offsets, copy_keys = buffers[9:]
     n = len(posts) // 8
 
     def lists(offsets: bytes, values: pa.Array) -> pa.Array:
@@ -177,6 +178,7 @@ def minute_counts(occurrences: pl.DataFrame) -> pl.DataFrame:
             "langs": lists(lang_offsets, named(lang_codes, langs)),
             "lang_posts": lists(lang_offsets, _int64_array(lang_posts)),
             "key": _int64_series(keys, n),
+            "copy_keys": lists(copy_offsets, _int64_array(copy_keys)),
         }
     )
     return counts.with_columns(
@@ -191,10 +193,11 @@ def window_distincts(
     """Natively, for `trendlake.windows.exact_windows`: per distinct wanted window (minute,
     key) with a row of `counts` inside it, (window: its index in `wanted`, count,
     unique_authors, unique_threads and recent_threads (null when a row inside has no thread
-    keys), recent_authors, previous_authors, langs and lang_shares (its `top` languages by
-    posts, ties by name, and their shares of its posts, rounded to 4 places)). `counts` holds
-    minute, key, posts, author_keys, thread_keys, langs and lang_posts, without null items
-    in the lists."""
+    keys), recent_authors, previous_authors, unique_copies and recent_copies (null when a row
+    inside has no copy keys), langs and lang_shares (its `top` languages by posts, ties by
+    name, and their shares of its posts, rounded to 4 places)). `counts` holds minute, key,
+    posts, author_keys, thread_keys, copy_keys, langs and lang_posts, without null items in
+    the lists."""
     import trendlake_native
 
     minute = 60_000_000  # µs
@@ -205,6 +208,7 @@ def window_distincts(
         _int64_data(counts["posts"]),
         _int64_list_parts(counts["author_keys"]),
         _int64_list_parts(counts["thread_keys"]),
+        _int64_list_parts(counts["copy_keys"]),
         _list_parts(counts["langs"].to_arrow()),
         _int64_list_parts(counts["lang_posts"]),
         wanted.height,
@@ -215,9 +219,12 @@ def window_distincts(
         top,
     )
     window, count, authors, threads, known, recent, recent_threads, previous = buffers[:8]
-    mix_offsets, mix_codes, mix_posts, mix_total = buffers[8:]
+    mix_offsets, mix_codes, mix_posts, mix_total, copies, copies_known, recent_copies = buffers[8:]
     n = len(window) // 4
-    known_mask = pl.Series(pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(known)])) > 0
+
+    def mask(flags: bytes) -> pl.Series:
+        return pl.Series(pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(flags)])) > 0
+
     entries = len(mix_codes) // 4
     # uint32 offsets read as int32: a step's windows hold far fewer than 2^31 languages.
     offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(mix_offsets)])
@@ -238,10 +245,15 @@ def window_distincts(
             "recent_authors": _int64_series(recent, n),
             "recent_threads": _int64_series(recent_threads, n),
             "previous_authors": _int64_series(previous, n),
+            "unique_copies": _int64_series(copies, n),
+            "recent_copies": _int64_series(recent_copies, n),
             "langs": pa.ListArray.from_arrays(offsets, names.cast(pa.large_utf8())),
             "lang_shares": pa.ListArray.from_arrays(offsets, shares.to_arrow()),
         }
-    ).with_columns(pl.when(known_mask).then(pl.col("unique_threads", "recent_threads")))
+    ).with_columns(
+        pl.when(mask(known)).then(pl.col("unique_threads", "recent_threads")),
+        pl.when(mask(copies_known)).then(pl.col("unique_copies", "recent_copies")),
+    )
 
 
 def _int64_list_parts(

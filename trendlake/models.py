@@ -119,9 +119,8 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         "thread_keys",
         pa.list_(pa.int64()),
         True,
-        "threads of those posts (64-bit keys of each post's reply root, or of the post itself, "
-        "or for a post of its own with 6 or more distinct words of its word set, so that "
-        "copies share one), sorted; null in rows counted before the column existed",
+        "threads of those posts (64-bit keys of each post's reply root, or of the post itself), "
+        "sorted; null in rows counted before the column existed",
     ),
     (
         "key",
@@ -129,6 +128,14 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         True,
         "the keyword as a 64-bit key: BLAKE2b of kind:keyword (trendlake.windows.keyword_keys), "
         "what windows and baselines group by; null in rows counted before the column existed",
+    ),
+    (
+        "copy_keys",
+        pa.list_(pa.int64()),
+        True,
+        "texts of those posts (64-bit keys of the word set of each post with 6 or more "
+        "distinct words, trendlake.windows.copy_keys, else of its author), sorted; null in rows "
+        "counted before the column existed",
     ),
 )
 
@@ -178,7 +185,7 @@ TREND_SCORES_SCHEMA: Final = _schema(
         pa.float64(),
         False,
         "(v - max(baseline, beta)) / (baseline_std + beta), v = unique_authors capped by "
-        "unique_threads",
+        "unique_threads and unique_copies",
     ),
     ("velocity", pa.int64(), False, "unique_authors minus the previous minute's window"),
     ("score", pa.float64(), False, "ranking: z * log2(1 + v) * (1 + growth share)"),
@@ -197,9 +204,9 @@ TREND_SCORES_SCHEMA: Final = _schema(
         "unique_threads",
         pa.int64(),
         True,
-        "distinct threads (reply roots, or the posts themselves, copies of one text as one) "
-        "of the window's posts; "
-        "z, score and alerts count min(unique_authors, unique_threads) (null: not known)",
+        "distinct threads (reply roots, or the posts themselves) of the window's posts; "
+        "z, score and alerts count min(unique_authors, unique_threads, unique_copies) "
+        "(null: not known)",
     ),
     (
         "recent_threads",
@@ -214,6 +221,19 @@ TREND_SCORES_SCHEMA: Final = _schema(
         "words only: most distinct authors of a phrase, compound or longer Han or mixed "
         "word containing this word in the same window; with 60% of its authors, alerts take "
         "the word's surge for the whole's (null: none, or scored before the column existed)",
+    ),
+    (
+        "unique_copies",
+        pa.int64(),
+        True,
+        "distinct texts of the window's posts: word-for-word copies of a text with 6 or more "
+        "distinct words count once, other posts once per author (null: not known)",
+    ),
+    (
+        "recent_copies",
+        pa.int64(),
+        True,
+        "distinct texts in the window's last recent_minutes (null: not known)",
     ),
 )
 

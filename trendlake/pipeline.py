@@ -70,6 +70,7 @@ WINDOW_COLUMNS = [
     "langs",
     "lang_posts",
     "thread_keys",
+    "copy_keys",
 ]
 HISTORY_COLUMNS = ["minute", "kind", "authors", "key"]  # and keyword, for rows without a key
 ALERT_LOOKBACK = timedelta(hours=24)

@@ -22,7 +22,8 @@ the posts up to that minute (no recursive state to carry or repair):
 - z = (v - max(E, beta)) / (S + beta), SigniTrend's form with a noise floor beta, so a
   keyword never seen before needs a few authors before it scores at all. v is the window's
   voices: its distinct authors x, but no more than the distinct threads they posted in, so a
-  busy conversation (many repliers echoing a word of one post) scores as one voice;
+  busy conversation (many repliers echoing a word of one post) scores as one voice, nor than
+  the distinct texts they posted (`windows.copy_keys`), so accounts pasting one text do too;
 - velocity = x minus the previous minute's window; score = z * log2(1 + v) *
   (1 + max(velocity, 0) / (1 + x)): significance, breadth and momentum ranked together;
 - confidence = Phi(z) (logistic approximation) * the share of the baseline history that
@@ -373,9 +374,10 @@ def _count_between(ordered: list[datetime], low: datetime, high: datetime) -> in
     return bisect.bisect_left(ordered, high) - bisect.bisect_left(ordered, low)
 
 
-def voices(authors: pl.Expr, threads: pl.Expr) -> pl.Expr:
-    """Distinct authors, capped by the distinct threads where those are known (not null)."""
-    return pl.min_horizontal(authors, threads.fill_null(authors))
+def voices(authors: pl.Expr, threads: pl.Expr, copies: pl.Expr) -> pl.Expr:
+    """Distinct authors, capped by the distinct threads and the distinct copies (texts) where
+    those are known (not null)."""
+    return pl.min_horizontal(authors, threads.fill_null(authors), copies.fill_null(authors))
 
 
 def zscore(x: pl.Expr, noise_floor: float) -> pl.Expr:
@@ -412,7 +414,9 @@ def score_windows(
         short_of=short_of,
     )
     x = pl.col("unique_authors").cast(pl.Float64)
-    v = voices(pl.col("unique_authors"), pl.col("unique_threads")).cast(pl.Float64)
+    v = voices(pl.col("unique_authors"), pl.col("unique_threads"), pl.col("unique_copies")).cast(
+        pl.Float64
+    )
     rows = rows.with_columns(zscore=zscore(v, noise_floor))
     rows = rows.with_columns(
         velocity=(pl.col("unique_authors") - pl.col("previous_authors")).cast(pl.Int64)
@@ -444,5 +448,7 @@ def score_windows(
         "recent_authors",
         "unique_threads",
         "recent_threads",
+        "unique_copies",
+        "recent_copies",
         cover_authors=cover_authors(rows),
     ).sort("minute", "kind", "keyword")

@@ -105,9 +105,11 @@ SPAM_MINUTES = 20
 MASS_FLOOD_FACTOR = 10  # the mass flood alone posts ten times the stream's own rate
 SOCKPUPPETS = 4  # accounts of the sockpuppet flood: fewer than the default alert floor of 5
 # A copy ring (`spam=True` too): accounts past the alert floor posting one text word for word,
-# each copy with its own link to the ring's site, at times that overlap the other floods.
+# each copy with its own link to the ring's site, half of them as replies under recent posts,
+# at times that overlap the other floods.
 RING_TYPE = "copy_ring"
 RING_ACCOUNTS = 12
+RING_REPLY_SHARE = 0.5
 RING_WORDS = 18  # words drawn for the ring's text: enough to hold COPY_MIN_WORDS content words
 # Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
 CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
@@ -1018,7 +1020,10 @@ class _Stream:
         if inj.copy:
             link = _link_piece(f"https://{inj.copy_host}/p/{self.rng.randint(1000, 999999)}")
             pieces = [*inj.copy, link]
-            return self._post(t_us, did, "en", ["en"], pieces, None, deletable=False, top=True)
+            reply = (
+                self._reply_ref() if self.recent and self.rng.random() < RING_REPLY_SHARE else None
+            )
+            return self._post(t_us, did, "en", ["en"], pieces, None, deletable=False, reply=reply)
         pieces = _decorate(self.rng, _sentence(self.rng, inj.lang), inj.lang)
         _sprinkle(self.rng, pieces)
         embed = self._inject_keyword(pieces, inj)
@@ -1074,10 +1079,8 @@ class _Stream:
         *,
         deletable: bool,
         reply: dict[str, Any] | None = None,
-        top: bool = False,
     ) -> dict[str, Any]:
-        """A post event; a reply to a random recent post now and then, unless `reply` is set
-        or `top` (a post of its own) asked for."""
+        """A post event; a reply to a random recent post now and then, unless `reply` is set."""
         rng = self.rng
         created_us = self._created_us(t_us)
         rkey = _tid(created_us, rng.randrange(1024))
@@ -1089,7 +1092,7 @@ class _Stream:
             record["facets"] = facets
         if reply is not None:
             record["reply"] = reply
-        elif not top and self.recent and rng.random() < REPLY_SHARE:
+        elif self.recent and rng.random() < REPLY_SHARE:
             record["reply"] = self._reply_ref()
         if embed is not None:
             record["embed"] = embed

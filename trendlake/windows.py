@@ -23,6 +23,7 @@ OCCURRENCE_SCHEMA = pl.Schema(
         "minute": pl.Datetime("us", "UTC"),
         "author_key": pl.Int64(),
         "thread_key": pl.Int64(),
+        "copy_key": pl.Int64(),
         "lang": pl.String(),
         "keyword": pl.String(),
         "kind": pl.String(),
@@ -30,7 +31,7 @@ OCCURRENCE_SCHEMA = pl.Schema(
 )
 TOP_LANGUAGES = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Posts with at least this many distinct words fold with their word-for-word copies
+# Posts with at least this many distinct words count once with their word-for-word copies
 # (`copy_keys`); fewer, and two people may well write the same thing.
 COPY_MIN_WORDS = 6
 FEW_TARGETS = 4  # up to this many window minutes, spread rows by copying (see _spread)
@@ -128,9 +129,9 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
 
 
 def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
-    """(minute, author_key, thread_key, lang, keyword, kind): each post's distinct
-    keywords, by minute. A post's thread is its reply root, or the post itself, and a copy
-    of another's text is in that text's thread (`thread_keys`)."""
+    """(minute, author_key, thread_key, copy_key, lang, keyword, kind): each post's distinct
+    keywords, by minute. A post's thread is its reply root, or the post itself; its copy key
+    is the key of its text (`copy_keys`), or its author's key when it has none."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -141,11 +142,13 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     )
     if rows.is_empty():
         return pl.DataFrame(schema=OCCURRENCE_SCHEMA)
+    authors = author_keys(posts["did"])
     return pl.DataFrame(
         {
             "minute": posts["event_time"].dt.truncate("1m").gather(rows),
-            "author_key": author_keys(posts["did"]).gather(rows),
-            "thread_key": thread_keys(posts, copy_keys(per_post, keywords, kinds)).gather(rows),
+            "author_key": authors.gather(rows),
+            "thread_key": thread_keys(posts).gather(rows),
+            "copy_key": copy_keys(per_post, keywords, kinds).fill_null(authors).gather(rows),
             "lang": post_languages(posts).gather(rows),
             "keyword": keywords,
             "kind": kinds,
@@ -245,23 +248,13 @@ def keyword_keys(frame: pl.DataFrame) -> pl.Series:
     return author_keys(names).rename("key")
 
 
-def thread_keys(posts: pl.DataFrame, copies: pl.Series | None = None) -> pl.Series:
-    """Each post's thread as a 64-bit key (`author_key` of the URI): its reply root, or itself;
-    but a post that is not a reply and has a `copies` key (`copy_keys`) is in that key's
-    thread.
+def thread_keys(posts: pl.DataFrame) -> pl.Series:
+    """Each post's thread as a 64-bit key (`author_key` of the URI): its reply root, or itself.
 
     A busy thread brings many distinct authors to the words of its first post within minutes;
-    windows count its threads too, so one conversation is not taken for a trend. Accounts
-    posting the same text, word for word, are one voice the same way: a ring of accounts
-    pasting one advertisement is not a trend either. A reply keeps its root, so a busy
-    thread still counts once when its replies are long (copies pasted as replies under many
-    posts are not folded).
+    windows count its threads too, so one conversation is not taken for a trend.
     """
-    own = author_keys(posts["reply_root"].fill_null(posts["uri"]))
-    if copies is None:
-        return own.rename("thread_key")
-    copied = posts["reply_root"].is_null() & copies.is_not_null()
-    return own.zip_with(~copied, copies).rename("thread_key")
+    return author_keys(posts["reply_root"].fill_null(posts["uri"])).rename("thread_key")
 
 
 def copy_keys(
@@ -270,9 +263,13 @@ def copy_keys(
     """Per post (`post_keywords`' three series), a 64-bit key of its distinct words when it
     has at least COPY_MIN_WORDS of them, else null: equal keys, the same words.
 
-    The words are what the tokenizer kept: case, punctuation, emoji, mentions, link paths,
-    word order and repeats do not tell two copies apart; a word more or less does. A short
-    post is left alone: people write "happy new year" word for word without copying anyone.
+    Windows count the distinct texts of a keyword's posts too (a post without a key counts
+    as its author), so accounts posting one text word for word are one voice, as a busy
+    thread is: a ring of accounts pasting one advertisement, as posts of their own or as
+    replies under many others, is not a trend. The words are what the tokenizer kept: case,
+    punctuation, emoji, numbers, hashtags, mentions, link paths, word order and repeats do
+    not tell two copies apart; a word more or less does. A short post is left alone: people
+    write "happy new year" word for word without copying anyone.
     """
     if native and keywords_native.available():
         return keywords_native.word_set_keys(per_post, keywords, kinds, COPY_MIN_WORDS)
@@ -292,20 +289,20 @@ def copy_keys(
 
 
 def minute_counts(occurrences: pl.DataFrame, *, native: bool = True) -> pl.DataFrame:
-    """Per (minute, keyword, kind): posts, distinct authors, the authors, their threads, the
-    language mix.
+    """Per (minute, keyword, kind): posts, distinct authors, the authors, their threads and
+    texts, the language mix.
 
     Distinct authors are distinct author keys, the measure the windows use too. The sorted
-    author keys (and thread keys) are what let any window count distinct authors (and
-    threads) exactly from this table alone (no second pass over the posts); the language mix
-    (post counts per language, most frequent first) adds up across the minutes of a window
-    the same way.
+    author keys (and thread and copy keys) are what let any window count distinct authors
+    (threads, texts) exactly from this table alone (no second pass over the posts); the
+    language mix (post counts per language, most frequent first) adds up across the minutes
+    of a window the same way.
     """
     columns = ["minute", "keyword", "kind", "posts", "author_keys", "thread_keys", "authors"]
     if native and keywords_native.available() and not any(occurrences.null_count().row(0)):
         # Already in the order below (minute, kind, keyword).
         return keywords_native.minute_counts(occurrences).select(
-            *columns, "langs", "lang_posts", "key"
+            *columns, "langs", "lang_posts", "key", "copy_keys"
         )
     key = ["minute", "keyword", "kind"]
     langs = (
@@ -321,11 +318,16 @@ def minute_counts(occurrences: pl.DataFrame, *, native: bool = True) -> pl.DataF
             posts=pl.len().cast(pl.Int64),
             author_keys=pl.col("author_key").unique().sort(),
             thread_keys=pl.col("thread_key").unique().sort(),
+            copy_keys=pl.col("copy_key").unique().sort(),
         )
         .with_columns(authors=pl.col("author_keys").list.len().cast(pl.Int64))
     )
     counts = counts.join(langs, on=key)
-    return counts.with_columns(keyword_keys(counts)).sort("minute", "kind", "keyword")
+    return (
+        counts.with_columns(keyword_keys(counts))
+        .select(*columns, "langs", "lang_posts", "key", "copy_keys")
+        .sort("minute", "kind", "keyword")
+    )
 
 
 def with_keyword_keys(counts: pl.DataFrame) -> pl.DataFrame:
@@ -482,18 +484,21 @@ def exact_windows(
     *,
     native: bool = True,
 ) -> pl.DataFrame:
-    """Count, exact distinct authors and threads of the `wanted` windows (minute, keyword,
-    kind, and `key` if they have it), the distinct authors and threads of their last
-    `recent_minutes` (default: the whole window), and the distinct authors of the window a
-    minute before (for velocity).
+    """Count, exact distinct authors, threads and copies of the `wanted` windows (minute,
+    keyword, kind, and `key` if they have it), the distinct authors, threads and copies of
+    their last `recent_minutes` (default: the whole window), and the distinct authors of the
+    window a minute before (for velocity).
 
     `counts` are keyword_counts rows covering the wanted windows and the minute before each;
     the window of minute t covers minutes (t - window, t]. A window with a minute counted
     before threads were (thread_keys null) has no thread counts (null): its threads are
-    unknown, not zero. The compiled pass (native/src/windows.rs; `native` False for
-    comparisons) reads each row's keys once; without it, Polars gives the same rows.
+    unknown, not zero; so with copies (copy_keys null, or no such column). The compiled pass
+    (native/src/windows.rs; `native` False for comparisons) reads each row's keys once;
+    without it, Polars gives the same rows.
     """
     counts = with_keyword_keys(counts)
+    if "copy_keys" not in counts.columns:
+        counts = counts.with_columns(copy_keys=pl.lit(None, pl.List(pl.Int64)))
     wanted = with_keyword_keys(wanted)
     recent_minutes = recent_minutes or window_minutes
     if native and keywords_native.available() and _flat_lists(counts):
@@ -515,7 +520,7 @@ def exact_windows(
 def _flat_lists(counts: pl.DataFrame) -> bool:
     """Whether the key, language and post count lists hold no null item, as the native pass
     reads them (no version writes one)."""
-    columns = pl.col("author_keys", "thread_keys", "langs", "lang_posts")
+    columns = pl.col("author_keys", "thread_keys", "copy_keys", "langs", "lang_posts")
     items = counts.select(columns.list.explode().null_count())
     return items.row(0) == counts.select(columns.null_count()).row(0)
 
@@ -538,13 +543,14 @@ def _polars_windows(
     counts: pl.DataFrame, wanted: pl.DataFrame, window_minutes: int, recent_minutes: int
 ) -> pl.DataFrame:
     """(target, key, count, unique_authors, unique_threads, recent_authors, recent_threads,
-    previous_authors, langs, lang_shares) of the wanted windows with rows inside them.
+    previous_authors, unique_copies, recent_copies, langs, lang_shares) of the wanted
+    windows with rows inside them.
 
     Only rows of wanted windows are spread, over window + 1 minutes, and their keys unioned
     in one group-by: the window a minute before shares all but one of its minutes (hashing
     the keywords once for both saved 0.24 s of 1.09 at 250,000 posts a minute).
     """
-    lists = ["author_keys", "thread_keys", "langs", "lang_posts"]
+    lists = ["author_keys", "thread_keys", "copy_keys", "langs", "lang_posts"]
     # A window whose rows all lie in the minute before it has none inside: the join with
     # the language mix leaves it out.
     spread = _spread_wanted(counts, wanted, ["posts", *lists], window_minutes + 1)
@@ -552,6 +558,7 @@ def _polars_windows(
     inside = minute > target - pl.duration(minutes=window_minutes)
     recent = minute > target - pl.duration(minutes=recent_minutes)
     unknown = pl.col("thread_keys").filter(inside).is_null().any()
+    no_copies = pl.col("copy_keys").filter(inside).is_null().any()
     windows = spread.group_by("target", "key").agg(
         count=pl.col("posts").filter(inside).sum().cast(pl.Int64),
         unique_authors=_distinct("author_keys", inside),
@@ -559,6 +566,8 @@ def _polars_windows(
         recent_authors=_distinct("author_keys", recent),
         recent_threads=pl.when(unknown).then(None).otherwise(_distinct("thread_keys", recent)),
         previous_authors=_distinct("author_keys", minute < target),
+        unique_copies=pl.when(no_copies).then(None).otherwise(_distinct("copy_keys", inside)),
+        recent_copies=pl.when(no_copies).then(None).otherwise(_distinct("copy_keys", recent)),
     )
     return windows.join(_language_mix(spread.filter(inside)), on=["target", "key"])
 

@@ -1,8 +1,9 @@
 //! A minute's keyword counts from its keyword occurrences, in one pass.
 //!
 //! `trendlake.windows.minute_counts` groups the occurrences (minute, keyword, kind, author
-//! key, thread key, language) of a step's posts by (minute, keyword, kind): posts, the
-//! sorted distinct author and thread keys, the language mix, and the keyword's key. Polars
+//! key, thread key, copy key, language) of a step's posts by (minute, keyword, kind): posts,
+//! the sorted distinct author, thread and copy keys, the language mix, and the keyword's
+//! key. Polars
 //! builds the two sorted key lists and the mix in three group-bys over about a million
 //! occurrences a minute at 250,000 posts a minute; this groups once, then sorts each
 //! group's keys in place.
@@ -78,6 +79,18 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Which of a member's keys a list holds.
+type KeyOf = fn(&Member) -> i64;
+
+/// One occurrence's keys and language code, moved next to its group's.
+#[derive(Clone, Copy, Default)]
+struct Member {
+    author: i64,
+    thread: i64,
+    copy: i64,
+    lang: u32,
+}
+
 #[derive(Default)]
 struct Out {
     minutes: Vec<i64>,
@@ -89,6 +102,8 @@ struct Out {
     author_keys: Vec<i64>,
     thread_offsets: Vec<i64>,
     thread_keys: Vec<i64>,
+    copy_offsets: Vec<i64>,
+    copy_keys: Vec<i64>,
     lang_offsets: Vec<i64>,
     langs: Vec<u32>,
     lang_posts: Vec<i64>,
@@ -105,11 +120,12 @@ fn text<'a>(array: &'a StrArray, i: usize, what: &str) -> PyResult<&'a [u8]> {
 type Groups<'py> = (Vec<Bound<'py, PyBytes>>, Vec<String>, Vec<String>);
 
 /// (buffers, kind names, language names): per (minute, keyword, kind) group of the `n`
-/// occurrences (minutes in µs, keywords, kinds, author keys, thread keys, languages),
-/// ordered by minute, kind and keyword: minute, kind code (u32), keyword offsets (one more than groups) and
-/// bytes, posts, author key offsets and sorted distinct keys, the same for thread keys,
-/// language offsets, codes (u32) and posts (most posts first, ties by name), and the
-/// keyword's key (BLAKE2b of kind:keyword). Int64s unless said.
+/// occurrences (minutes in µs, keywords, kinds, author keys, thread keys, copy keys,
+/// languages), ordered by minute, kind and keyword: minute, kind code (u32), keyword
+/// offsets (one more than groups) and bytes, posts, author key offsets and sorted distinct
+/// keys, the same for thread keys, language offsets, codes (u32) and posts (most posts
+/// first, ties by name), the keyword's key (BLAKE2b of kind:keyword), and copy key offsets
+/// and sorted distinct keys. Int64s unless said.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn minute_groups<'py>(
@@ -120,20 +136,27 @@ pub fn minute_groups<'py>(
     kinds: &Bound<'py, PyTuple>,
     authors: &Bound<'py, PyAny>,
     threads: &Bound<'py, PyAny>,
+    copies: &Bound<'py, PyAny>,
     langs: &Bound<'py, PyTuple>,
 ) -> PyResult<Groups<'py>> {
     check_rows(n, "minute_groups")?;
     let minutes = int64_buffer(minutes, n, "minutes")?;
-    let (authors, threads) = (
+    let (authors, threads, copies) = (
         int64_buffer(authors, n, "authors")?,
         int64_buffer(threads, n, "threads")?,
+        int64_buffer(copies, n, "copies")?,
     );
     let (keywords, kinds, langs) = (
         StrArray::of(keywords)?,
         StrArray::of(kinds)?,
         StrArray::of(langs)?,
     );
-    let (minutes, authors, threads) = (minutes.slice(), authors.slice(), threads.slice());
+    let (minutes, authors, threads, copies) = (
+        minutes.slice(),
+        authors.slice(),
+        threads.slice(),
+        copies.slice(),
+    );
     let mut kind_names = Names::default();
     let mut lang_names = Names::default();
     // Pass 1: each occurrence's group and language.
@@ -200,7 +223,7 @@ pub fn minute_groups<'py>(
     for (r, &g) in sorted.iter().enumerate() {
         rank[g as usize] = r as u32;
     }
-    // Pass 2: each occurrence's author, thread and language moved next to those of its
+    // Pass 2: each occurrence's author, thread, copy and language moved next to those of its
     // group (a counting sort by the group's rank), so the groups are read in order.
     let mut starts = vec![0usize; groups.len() + 1];
     for &g in &group_of {
@@ -210,10 +233,15 @@ pub fn minute_groups<'py>(
         starts[r + 1] += starts[r];
     }
     let mut next = starts.clone();
-    let mut members_of = vec![(0i64, 0i64, 0u32); n];
+    let mut members_of = vec![Member::default(); n];
     for (i, &g) in group_of.iter().enumerate() {
         let r = rank[g as usize] as usize;
-        members_of[next[r]] = (int64_at(authors, i), int64_at(threads, i), lang_of[i]);
+        members_of[next[r]] = Member {
+            author: int64_at(authors, i),
+            thread: int64_at(threads, i),
+            copy: int64_at(copies, i),
+            lang: lang_of[i],
+        };
         next[r] += 1;
     }
     let mut out = Out::default();
@@ -221,6 +249,7 @@ pub fn minute_groups<'py>(
         &mut out.keyword_offsets,
         &mut out.author_offsets,
         &mut out.thread_offsets,
+        &mut out.copy_offsets,
         &mut out.lang_offsets,
     ] {
         offsets.push(0);
@@ -236,19 +265,21 @@ pub fn minute_groups<'py>(
         out.keyword_data.extend_from_slice(group.keyword);
         out.keyword_offsets.push(out.keyword_data.len() as i64);
         out.posts.push(members.len() as i64);
-        for (offsets, values, thread) in [
-            (&mut out.author_offsets, &mut out.author_keys, false),
-            (&mut out.thread_offsets, &mut out.thread_keys, true),
-        ] {
+        let lists: [(_, _, KeyOf); 3] = [
+            (&mut out.author_offsets, &mut out.author_keys, |m| m.author),
+            (&mut out.thread_offsets, &mut out.thread_keys, |m| m.thread),
+            (&mut out.copy_offsets, &mut out.copy_keys, |m| m.copy),
+        ];
+        for (offsets, values, key) in lists {
             scratch.clear();
-            scratch.extend(members.iter().map(|m| if thread { m.1 } else { m.0 }));
+            scratch.extend(members.iter().map(key));
             scratch.sort_unstable();
             scratch.dedup();
             values.extend_from_slice(&scratch);
             offsets.push(values.len() as i64);
         }
         mix.clear();
-        for &(_, _, code) in members {
+        for &Member { lang: code, .. } in members {
             match mix.iter_mut().find(|(c, _)| *c == code) {
                 Some((_, count)) => *count += 1,
                 None => mix.push((code, 1)),
@@ -284,6 +315,8 @@ pub fn minute_groups<'py>(
         u32s(&out.langs),
         i64s(&out.lang_posts),
         i64s(&out.keys),
+        i64s(&out.copy_offsets),
+        i64s(&out.copy_keys),
     ];
     Ok((buffers, kind_names.strings()?, lang_names.strings()?))
 }

@@ -1,7 +1,7 @@
-//! Exact distinct authors and threads of sliding windows, from keyword_counts rows.
+//! Exact distinct authors, threads and copies of sliding windows, from keyword_counts rows.
 //!
 //! `trendlake.windows.exact_windows` asks, for each wanted window (its last minute t and
-//! keyword key), for the posts and the distinct author and thread keys of the rows of its
+//! keyword key), for the posts and the distinct author, thread and copy keys of the rows of its
 //! keyword in (t - window, t], in its last `recent` minutes, and the distinct authors of
 //! the window a minute before. Polars spreads the rows over the windows and explodes their
 //! lists five times; this reads each row's lists once, from the Arrow buffers, and marks
@@ -73,6 +73,9 @@ struct Found {
     threads_known: Vec<u8>,
     recent_authors: Vec<i64>,
     recent_threads: Vec<i64>,
+    copies: Vec<i64>,
+    copies_known: Vec<u8>,
+    recent_copies: Vec<i64>,
     previous_authors: Vec<i64>,
     // The language mix: per window its top languages (codes into `languages`) with their
     // posts, and the posts of all its languages.
@@ -85,12 +88,13 @@ struct Found {
 
 /// (buffers, languages): the wanted windows (`n_wanted` last minutes and keyword keys,
 /// distinct pairs) of the `n` rows (minute, key, posts, author key lists, thread key lists,
-/// language lists, post count lists; minutes in µs) that have a row inside them, in the
-/// order wanted: wanted index (u32), posts, distinct authors, distinct threads, 1 when every
-/// row inside has its threads known (u8), recent authors, recent threads, previous window's
-/// authors; then the language mix: offsets (u32, one more than windows) into the top
-/// languages' codes (u32, into `languages`) and posts, and each window's posts of all
-/// languages. Int64s unless said.
+/// copy key lists, language lists, post count lists; minutes in µs) that have a row inside
+/// them, in the order wanted: wanted index (u32), posts, distinct authors, distinct threads,
+/// 1 when every row inside has its threads known (u8), recent authors, recent threads,
+/// previous window's authors; then the language mix: offsets (u32, one more than windows)
+/// into the top languages' codes (u32, into `languages`) and posts, and each window's posts
+/// of all languages; then distinct copies, 1 when every row inside has its copies known
+/// (u8), and recent copies. Int64s unless said.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn window_distincts<'py>(
@@ -101,6 +105,7 @@ pub fn window_distincts<'py>(
     posts: &Bound<'py, PyAny>,
     authors: &Bound<'py, PyTuple>,
     threads: &Bound<'py, PyTuple>,
+    copies: &Bound<'py, PyTuple>,
     langs: &Bound<'py, PyTuple>,
     lang_posts: &Bound<'py, PyTuple>,
     n_wanted: usize,
@@ -122,6 +127,7 @@ pub fn window_distincts<'py>(
         int64_buffer(wanted_keys, n_wanted, "wanted keys")?,
     );
     let (authors, threads) = (Int64Lists::of(authors)?, Int64Lists::of(threads)?);
+    let copies = Int64Lists::of(copies)?;
     let (langs, lang_posts) = (ListArray::of(langs)?, Int64Lists::of(lang_posts)?);
     let rows = Rows {
         minutes: minutes.slice(),
@@ -129,6 +135,7 @@ pub fn window_distincts<'py>(
         posts: posts.slice(),
         authors: &authors,
         threads: &threads,
+        copies: &copies,
         langs: &langs,
         lang_posts: &lang_posts,
     };
@@ -156,6 +163,9 @@ pub fn window_distincts<'py>(
         u32s(&found.mix_codes),
         i64s(&found.mix_posts),
         i64s(&found.mix_total),
+        i64s(&found.copies),
+        PyBytes::new(py, &found.copies_known),
+        i64s(&found.recent_copies),
     ];
     Ok((buffers, found.languages))
 }
@@ -175,6 +185,7 @@ struct Rows<'a> {
     posts: &'a [u8],
     authors: &'a Int64Lists,
     threads: &'a Int64Lists,
+    copies: &'a Int64Lists,
     langs: &'a ListArray,
     lang_posts: &'a Int64Lists,
 }
@@ -262,14 +273,17 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
     let mut found = Found::default();
     found.mix_offsets.push(0);
     let (mut authors, mut threads) = (Marks::default(), Marks::default());
+    let mut copies = Marks::default();
     let mut mix = Mix::default();
     let mut names: Vec<Option<&str>> = Vec::new();
     for w in 0..wanted.n {
         let t = int64_at(wanted.minutes, w);
         authors.clear();
         threads.clear();
+        copies.clear();
         mix.clear();
-        let (mut posts, mut inside_rows, mut known) = (0i64, 0usize, true);
+        let (mut posts, mut inside_rows) = (0i64, 0usize);
+        let (mut known, mut copies_known) = (true, true);
         for &r in &ordered[starts[w]..starts[w + 1]] {
             let r = r as usize;
             let minute = int64_at(rows.minutes, r);
@@ -287,10 +301,16 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
                 authors.mark(items, flags);
             }
             if flags & (INSIDE | RECENT) != 0 {
-                match rows.threads.get(r)? {
-                    Some(items) => threads.mark(items, flags & (INSIDE | RECENT)),
-                    None if flags & INSIDE != 0 => known = false,
-                    None => {}
+                let inside = flags & (INSIDE | RECENT);
+                for (lists, marks, known) in [
+                    (rows.threads, &mut threads, &mut known),
+                    (rows.copies, &mut copies, &mut copies_known),
+                ] {
+                    match lists.get(r)? {
+                        Some(items) => marks.mark(items, inside),
+                        None if flags & INSIDE != 0 => *known = false,
+                        None => {}
+                    }
                 }
             }
             if flags & INSIDE != 0 {
@@ -322,6 +342,10 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
         found.threads.push(inside_threads);
         found.recent_threads.push(recent_threads);
         found.threads_known.push(known as u8);
+        let [inside_copies, recent_copies] = copies.counts([INSIDE, RECENT]);
+        found.copies.push(inside_copies);
+        found.recent_copies.push(recent_copies);
+        found.copies_known.push(copies_known as u8);
         found.mix_total.push(mix.total());
         for (code, count) in mix.top(&found.languages, wanted.top) {
             found.mix_codes.push(code);

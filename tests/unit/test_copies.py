@@ -7,14 +7,15 @@ import pytest
 
 from tests.conftest import make_post
 from trendlake import keywords_native
+from trendlake.scoring import voices
 from trendlake.windows import (
     COPY_MIN_WORDS,
+    author_key,
     copy_keys,
     exact_windows,
     keyword_occurrences,
     minute_counts,
     post_keywords,
-    thread_keys,
 )
 
 AD = "Grab the cheapest sneakers online today, free shipping on every zorblax order"
@@ -80,37 +81,68 @@ def test_native_and_python_copy_keys_agree_on_many_languages() -> None:
     assert sum(key is not None for key in native) >= 4
 
 
-def test_copies_posted_on_their_own_share_a_thread_but_replies_keep_their_root() -> None:
-    rows = [make_post(AD, did=f"did:plc:bot{i}") for i in range(3)]
-    rows += [make_post(AD, did="did:plc:replier", reply_root=ROOT)]
-    rows += [make_post("zorblax", did="did:plc:short1"), make_post("zorblax", did="did:plc:s2")]
-    posts = _posts(rows)
-    per_post, keywords, kinds = post_keywords(posts)
-    copies = copy_keys(per_post, keywords, kinds)
-    threads = thread_keys(posts, copies).to_list()
-    assert threads[0] == threads[1] == threads[2] == copies[0]
-    assert threads[3] == thread_keys(posts)[3] != threads[0]  # the reply root's key
-    assert len({threads[3], threads[4], threads[5], threads[0]}) == 4  # short posts: their own
+def test_each_occurrence_carries_its_texts_key_or_else_its_authors() -> None:
+    rows = [make_post(AD, did=f"did:plc:bot{i}") for i in range(2)]
+    rows += [make_post(AD, did="did:plc:replier", reply_root=ROOT)]  # a pasted reply
+    rows += [make_post("zorblax", did="did:plc:short")]
+    occurrences = keyword_occurrences(_posts(rows)).filter(pl.col("keyword") == "zorblax")
+    by_author = {r["author_key"]: r for r in occurrences.iter_rows(named=True)}
+    copies = [by_author[author_key(f"did:plc:{name}")]["copy_key"] for name in ("bot0", "bot1")]
+    replier = by_author[author_key("did:plc:replier")]
+    assert copies[0] == copies[1] == replier["copy_key"] == _keys([AD])[0]
+    assert replier["thread_key"] == author_key(ROOT)  # threads stay threads
+    short = by_author[author_key("did:plc:short")]
+    assert short["copy_key"] == short["author_key"]
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
-def test_a_ring_of_accounts_pasting_one_text_is_one_voice_in_its_window(native: bool) -> None:
+def test_a_ring_pasting_one_text_is_one_voice_however_it_posts(native: bool) -> None:
     if native and not keywords_native.available():
         pytest.skip("trendlake_native is not built")
-    ring = [make_post(AD, did=f"did:plc:bot{i}", minute=i % 3) for i in range(12)]
+    ring = [make_post(AD, did=f"did:plc:bot{i}", minute=i % 3) for i in range(6)]
+    ring += [  # the same text pasted as replies under six other posts
+        make_post(AD, did=f"did:plc:bot{i}", minute=i % 3, reply_root=f"{ROOT}{i}")
+        for i in range(6, 12)
+    ]
     people = [
         make_post(f"zorblax {word} is everywhere today", did=f"did:plc:p{i}", minute=i % 3)
         for i, word in enumerate(["sale", "drop", "hype", "launch", "news"])
     ]
-    counts = minute_counts(keyword_occurrences(_posts(ring + people)), native=native)
-    wanted = (
-        counts.select("keyword", "kind")
-        .unique()
-        .with_columns(minute=pl.lit(counts["minute"].max()))
-    )
-    windows = exact_windows(counts, wanted.select("minute", "keyword", "kind"), 10, native=native)
+    storm = [  # one busy thread: long replies, each its own text, under one post
+        make_post(f"{word} quibble reply number with many more words {i}", did=f"did:plc:s{i}",
+                  reply_root=ROOT)
+        for i, word in enumerate(["alpha", "beta", "gamma", "delta", "omega", "sigma"])
+    ]  # fmt: skip
+    counts = minute_counts(keyword_occurrences(_posts(ring + people + storm)), native=native)
+    last = counts["minute"].max()
+    wanted = counts.select("keyword", "kind").unique().with_columns(minute=pl.lit(last))
+    windows = exact_windows(counts, wanted, 10, native=native)
     by_keyword = {row["keyword"]: row for row in windows.iter_rows(named=True)}
-    assert by_keyword["sneakers"]["unique_authors"] == 12
-    assert by_keyword["sneakers"]["unique_threads"] == 1  # the ring alone: one voice
-    assert by_keyword["zorblax"]["unique_authors"] == 17
-    assert by_keyword["zorblax"]["unique_threads"] == 6  # five people and the ring
+    sneakers = by_keyword["sneakers"]
+    assert (sneakers["unique_authors"], sneakers["unique_threads"]) == (12, 12)
+    assert sneakers["unique_copies"] == 1  # the ring alone: one voice
+    zorblax = by_keyword["zorblax"]
+    assert (zorblax["unique_authors"], zorblax["unique_copies"]) == (17, 6)  # 5 people, 1 ring
+    quibble = by_keyword["quibble"]
+    assert (quibble["unique_authors"], quibble["unique_copies"]) == (6, 6)
+    assert quibble["unique_threads"] == 1  # the storm: one voice by its thread
+    voiced = windows.select(
+        "keyword",
+        v=voices(pl.col("unique_authors"), pl.col("unique_threads"), pl.col("unique_copies")),
+    )
+    v = dict(voiced.iter_rows())
+    assert (v["sneakers"], v["zorblax"], v["quibble"]) == (1, 6, 1)
+
+
+def test_windows_of_minutes_counted_before_copies_were_have_none() -> None:
+    posts = _posts([make_post(AD, did=f"did:plc:bot{i}") for i in range(3)])
+    counts = minute_counts(keyword_occurrences(posts)).with_columns(
+        copy_keys=pl.lit(None, pl.List(pl.Int64))
+    )
+    wanted = counts.select("minute", "keyword", "kind")
+    for native in (True, False):
+        windows = exact_windows(counts, wanted, 10, native=native)
+        assert windows["unique_copies"].is_null().all()
+        assert windows["recent_copies"].is_null().all()
+        assert (windows["unique_authors"] == 3).all()
+    assert exact_windows(counts.drop("copy_keys"), wanted, 10)["unique_copies"].is_null().all()

@@ -26,6 +26,7 @@ def _row(minute: int, keyword: str, keys: list[int], posts: int | None = None) -
         "langs": ["en"],
         "lang_posts": [n],
         "thread_keys": sorted(keys),  # each author posts on their own
+        "copy_keys": sorted(keys),  # and writes their own text
     }
 
 

@@ -34,6 +34,7 @@ def _counts(minutes: list[int], posts: int) -> pa.Table:
             "lang_posts": [[posts]] * len(moments),
             "thread_keys": [[9]] * len(moments),
             "key": [author_key("word:zorblax")] * len(moments),
+            "copy_keys": [[7]] * len(moments),
         }
     )
 
@@ -145,7 +146,14 @@ def test_a_table_with_another_versions_columns_is_refused_clearly(lake: Lake) ->
 
 def test_a_table_gains_the_nullable_columns_a_later_version_appended(lake: Lake) -> None:
     spec = TABLES[TREND_SCORES].schema
-    appended = ["recent_authors", "unique_threads", "recent_threads", "cover_authors"]
+    appended = [
+        "recent_authors",
+        "unique_threads",
+        "recent_threads",
+        "cover_authors",
+        "unique_copies",
+        "recent_copies",
+    ]
     older = pa.schema([spec.field(name) for name in spec.names if name not in appended])
     row = {name: [value] for name, value in score_row(1, 10.0).items()} | {"date": [T0.date()]}
     DeltaTable.create(lake.table_uri(TREND_SCORES), older, partition_by=["date"])
@@ -154,13 +162,15 @@ def test_a_table_gains_the_nullable_columns_a_later_version_appended(lake: Lake)
     )
     lake.check_tables()  # what every process run does first
     names = [f.name for f in lake.table(TREND_SCORES).schema().fields]  # type: ignore[union-attr]
-    assert names[-4:] == appended
+    assert names[-6:] == appended
     later = {"minute": [T0 + timedelta(minutes=2)], "recent_authors": [4], "unique_threads": [3]}
+    later |= {"unique_copies": [2]}
     new = pa.table(row | later)
     lake.replace_range(TREND_SCORES, new, T0 + timedelta(minutes=2), T0 + timedelta(minutes=3))
     stored = lake.read(TREND_SCORES).sort("minute")
     assert stored["recent_authors"].to_list() == [None, 4]
     assert stored["unique_threads"].to_list() == [None, 3]
+    assert stored["unique_copies"].to_list() == [None, 2]
 
 
 def test_a_table_created_with_other_column_descriptions_still_takes_writes(lake: Lake) -> None:

@@ -33,6 +33,7 @@ def _minute(day: int, minute: int) -> pa.Table:
             "lang_posts": [[1]],
             "thread_keys": [[9]],
             "key": [author_key(f"word:k{minute}")],
+            "copy_keys": [[7]],
         }
     )
 

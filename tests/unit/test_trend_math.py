@@ -359,6 +359,8 @@ def _window(
         "unique_threads": authors,
         "recent_threads": authors // 2,
         "previous_authors": previous,
+        "unique_copies": authors,
+        "recent_copies": authors // 2,
     }
 
 
