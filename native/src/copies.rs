@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::{check_rows, Bytes, StrArray};
+use crate::{blake2_key_of, check_rows, Bytes, StrArray};
 
 /// Per post of `n` (its pair count in `counts`, u32 LE), the key of its word set, as
 /// little-endian int64s; `keywords` is the large_utf8 array of every post's pairs one after
@@ -69,18 +69,8 @@ pub fn word_set_keys<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// BLAKE2b (8 bytes, little-endian, signed) of "copy" and each word after a 0x1f byte.
+/// `blake2_key` of "copy" and each word after a 0x1f byte.
 fn set_key(words: &[&[u8]]) -> i64 {
-    use blake2::digest::{Update, VariableOutput};
-    let mut hasher = blake2::Blake2bVar::new(8).expect("8 is a valid digest size");
-    hasher.update(b"copy");
-    for word in words {
-        hasher.update(b"\x1f");
-        hasher.update(word);
-    }
-    let mut digest = [0u8; 8];
-    hasher
-        .finalize_variable(&mut digest)
-        .expect("the buffer holds the digest");
-    i64::from_le_bytes(digest)
+    let separated = words.iter().flat_map(|word| [&b"\x1f"[..], word]);
+    blake2_key_of(std::iter::once(&b"copy"[..]).chain(separated))
 }

@@ -508,10 +508,17 @@ fn author_keys<'py>(
 /// BLAKE2b of `bytes` with an 8-byte digest, read little-endian as a signed integer: the
 /// author, thread and keyword keys of `trendlake.windows`.
 fn blake2_key(bytes: &[u8]) -> i64 {
+    blake2_key_of([bytes])
+}
+
+/// `blake2_key` of the concatenation of `parts`, without building it.
+fn blake2_key_of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> i64 {
     use blake2::digest::{Update, VariableOutput};
     let mut digest = [0u8; 8];
     let mut hasher = blake2::Blake2bVar::new(8).expect("8 is a valid digest size");
-    hasher.update(bytes);
+    for part in parts {
+        hasher.update(part);
+    }
     hasher
         .finalize_variable(&mut digest)
         .expect("the buffer holds the digest");
