@@ -81,7 +81,13 @@ def minute_groups(
     `trendlake.windows.minute_counts`' columns, the kind names and the language names."""
 
 def word_set_keys(
-    n: int, counts: memoryview, keywords: _StringParts, is_word: memoryview, min_words: int
+    n: int,
+    counts: memoryview,
+    keywords: _StringParts,
+    is_word: memoryview,
+    minutes: memoryview,
+    min_words: int,
 ) -> bytes:
-    """Per post of `n` (pair counts as uint32s), the key of its distinct words when it has at
-    least `min_words` of them, else 0, as little-endian int64s."""
+    """Per post of `n` (pair counts as uint32s, minutes as int64s), the key of its text when
+    it has at least `min_words` distinct words, else 0, as little-endian int64s: near copies
+    of one minute share their cluster's template key (`trendlake.copies`)."""

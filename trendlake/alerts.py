@@ -118,7 +118,7 @@ def eligible(
 
     The thresholds count voices: distinct authors, but no more than the distinct threads
     they posted in, so a busy conversation (many repliers echoing a word of one post) counts
-    once, as do accounts pasting one text (distinct copies, `windows.copy_keys`) and one
+    once, as do accounts pasting one text (distinct copies, `trendlake.copies`) and one
     author flooding. A
     window must be surprising in full or in its last `recent_minutes` (against that share of
     the baseline): a burst's first minutes stand out there before they outweigh the rest of

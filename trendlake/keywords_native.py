@@ -91,9 +91,10 @@ def author_keys(dids: pl.Series) -> pl.Series:
 
 
 def word_set_keys(
-    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, min_words: int
+    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, minutes: pl.Series, min_words: int
 ) -> pl.Series:
-    """`trendlake.windows.copy_keys`, computed natively (`post_keywords`' three series)."""
+    """`trendlake.copies.copy_keys`, computed natively (`post_keywords`' three series and
+    each post's minute as Int64)."""
     import trendlake_native
 
     n = per_post.len()
@@ -107,7 +108,12 @@ def word_set_keys(
     word_data = _bytes(is_word.buffers()[1])
     word_data = (word_data or memoryview(b""))[is_word.offset : is_word.offset + len(is_word)]
     keys = trendlake_native.word_set_keys(
-        n, count_data, _string_parts(keywords.rechunk().to_arrow()), word_data, min_words
+        n,
+        count_data,
+        _string_parts(keywords.rechunk().to_arrow()),
+        word_data,
+        _int64_data(minutes),
+        min_words,
     )
     series = _int64_series(keys, n).rename("copy_key")
     return pl.select(pl.when(series != 0).then(series)).to_series()
@@ -280,7 +286,7 @@ def _int64_data(series: pl.Series) -> memoryview:
     """The n int64s of a null-free Int64 series, as one buffer."""
     array = series.rechunk().to_arrow()
     if array.type != pa.int64() or array.null_count:
-        raise ValueError(f"{series.name}: sum_by_key takes Int64 columns without nulls")
+        raise ValueError(f"{series.name}: the native kernels take Int64 columns without nulls")
     data = _bytes(array.buffers()[1])
     assert data is not None
     return data[array.offset * 8 : (array.offset + len(array)) * 8]

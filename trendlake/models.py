@@ -134,8 +134,9 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         pa.list_(pa.int64()),
         True,
         "texts of those posts (64-bit keys of the word set of each post with 6 or more "
-        "distinct words, trendlake.windows.copy_keys, else of its author), sorted; null in rows "
-        "counted before the column existed",
+        "distinct words, near copies of one minute sharing their template's key, "
+        "trendlake.copies; else of its author), sorted; null in rows counted before the "
+        "column existed",
     ),
 )
 
@@ -226,8 +227,9 @@ TREND_SCORES_SCHEMA: Final = _schema(
         "unique_copies",
         pa.int64(),
         True,
-        "distinct texts of the window's posts: word-for-word copies of a text with 6 or more "
-        "distinct words count once, other posts once per author (null: not known)",
+        "distinct texts of the window's posts: copies of a text with 6 or more distinct "
+        "words, word for word or near (its template), count once, other posts once per "
+        "author (null: not known)",
     ),
     (
         "recent_copies",

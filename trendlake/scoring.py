@@ -23,7 +23,7 @@ the posts up to that minute (no recursive state to carry or repair):
   keyword never seen before needs a few authors before it scores at all. v is the window's
   voices: its distinct authors x, but no more than the distinct threads they posted in, so a
   busy conversation (many repliers echoing a word of one post) scores as one voice, nor than
-  the distinct texts they posted (`windows.copy_keys`), so accounts pasting one text do too;
+  the distinct texts they posted (`trendlake.copies`), so accounts pasting one text do too;
 - velocity = x minus the previous minute's window; score = z * log2(1 + v) *
   (1 + max(velocity, 0) / (1 + x)): significance, breadth and momentum ranked together;
 - confidence = Phi(z) (logistic approximation) * the share of the baseline history that

@@ -111,6 +111,11 @@ RING_TYPE = "copy_ring"
 RING_ACCOUNTS = 12
 RING_REPLY_SHARE = 0.5
 RING_WORDS = 18  # words drawn for the ring's text: enough to hold COPY_MIN_WORDS content words
+# A template ring (`spam=True` too): the same, but each copy fills two slots of the text with
+# made-up codes of letters and digits (a promo code, a referral), so no two copies are alike.
+TEMPLATE_RING_TYPE = "template_ring"
+TEMPLATE_CODES = 2
+RING_TYPES = (RING_TYPE, TEMPLATE_RING_TYPE)
 # Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
 CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
 CONVERSATION_MINUTES = (8, 14)
@@ -279,6 +284,7 @@ class _Injection:
     thread: list[tuple[str, str]] = field(default_factory=list)  # a conversation's (uri, cid)
     copy: tuple[_Piece, ...] = ()  # a copy ring's text, the keyword in it
     copy_host: str = ""  # a copy ring's site
+    codes: int = 0  # made-up codes a template ring fills into each copy
 
     @property
     def end(self) -> int:
@@ -443,6 +449,15 @@ def _at_uri(did: str, rkey: str, collection: str = _POST) -> str:
 
 
 # --------------------------------------------------------------------------- invented words
+
+
+def _code(rng: random.Random) -> str:
+    """A made-up code like "k7xm2q": letters and digits, a word to the tokenizer (not a
+    number), never a keyword of the plan (those have no digits)."""
+    chars = [rng.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(4)]
+    chars += [rng.choice("23456789") for _ in range(2)]
+    rng.shuffle(chars)
+    return "".join(chars)
 
 
 def _syllables(rng: random.Random, n: int) -> str:
@@ -663,12 +678,16 @@ def _plan_spam(
     return floods
 
 
-def _plan_ring(seed: int, total: int, baseline: int, reserved: set[str]) -> _Injection | None:
-    """A copy ring: RING_ACCOUNTS accounts posting one English text, a new word in it.
+def _plan_ring(
+    seed: int, total: int, baseline: int, reserved: set[str], ring_type: str = RING_TYPE
+) -> _Injection | None:
+    """A copy ring: RING_ACCOUNTS accounts posting one English text, a new word in it; a
+    template ring (TEMPLATE_RING_TYPE) fills TEMPLATE_CODES codes into each copy.
 
     Its own random stream, planned last, so the other floods and decoys stay as they were.
     """
-    rng = random.Random(f"trendlake.synth:{seed}:ring")
+    stream = "ring" if ring_type == RING_TYPE else ring_type
+    rng = random.Random(f"trendlake.synth:{seed}:{stream}")
     rest = total - baseline
     if rest < SPAM_MINUTES + 3:
         return None
@@ -678,8 +697,9 @@ def _plan_ring(seed: int, total: int, baseline: int, reserved: set[str]) -> _Inj
     vocab = _vocab("en")
     pieces = _decorate(rng, rng.choices(vocab.words, cum_weights=vocab.cum, k=RING_WORDS), "en")
     pieces.insert(rng.randrange(len(pieces) + 1), _Piece(keyword, True))
-    ring = _Injection(keyword, "word", RING_TYPE, "en", keyword, onset, counts, [])
+    ring = _Injection(keyword, "word", ring_type, "en", keyword, onset, counts, [])
     ring.copy, ring.copy_host = tuple(pieces), _domain(rng, reserved)
+    ring.codes = TEMPLATE_CODES if ring_type == TEMPLATE_RING_TYPE else 0
     return ring
 
 
@@ -737,8 +757,9 @@ def _make_plan(
     surge = _plan_surge(rng, total, baseline)
     floods = _plan_spam(seed, total, baseline, posts_per_minute, reserved) if spam else []
     talks = _plan_conversations(seed, total, baseline, posts_per_minute, reserved)
-    ring = _plan_ring(seed, total, baseline, reserved) if spam else None
-    floods += [ring] if ring else []
+    if spam:
+        rings = (_plan_ring(seed, total, baseline, reserved, kind) for kind in RING_TYPES)
+        floods += [ring for ring in rings if ring]
     return _Plan(total, baseline, bursts, flood, surge, reserved, floods, talks)
 
 
@@ -778,7 +799,8 @@ def _bind_authors(plan: _Plan, pool: _Pool, seed: int) -> None:
         flood_did = _did(random.Random(f"trendlake.synth:{seed}:flood"))
         plan.flood.authors = [flood_did] * sum(plan.flood.counts)
     for i, flood in enumerate(plan.spam):
-        accounts = {"sockpuppet_flood": SOCKPUPPETS, RING_TYPE: RING_ACCOUNTS}.get(flood.type, 1)
+        accounts = SOCKPUPPETS if flood.type == "sockpuppet_flood" else 1
+        accounts = RING_ACCOUNTS if flood.type in RING_TYPES else accounts
         rngs = (random.Random(f"trendlake.synth:{seed}:spam:{i}:{n}") for n in range(accounts))
         dids = [_did(rng) for rng in rngs]
         flood.authors = [dids[k % accounts] for k in range(sum(flood.counts))]
@@ -1019,7 +1041,8 @@ class _Stream:
         did = inj.next_author()
         if inj.copy:
             link = _link_piece(f"https://{inj.copy_host}/p/{self.rng.randint(1000, 999999)}")
-            pieces = [*inj.copy, link]
+            codes = [_Piece(_code(self.rng), True) for _ in range(inj.codes)]
+            pieces = [*inj.copy[:1], *codes[:1], *inj.copy[1:], *codes[1:], link]
             reply = (
                 self._reply_ref() if self.recent and self.rng.random() < RING_REPLY_SHARE else None
             )
@@ -1404,7 +1427,8 @@ def generate(
     language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
     `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
     the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets; and a
-    ring of 12 accounts posting one text word for word (RING_TYPE).
+    ring of 12 accounts posting one text word for word (RING_TYPE), and another filling two
+    made-up codes into each copy of theirs (TEMPLATE_RING_TYPE).
     `cjk_bursts` makes the new-word bursts new Han compounds posted in Japanese and Chinese
     by turns (``地震速報``-like: two everyday words, new together).
     """

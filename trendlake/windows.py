@@ -14,6 +14,7 @@ from itertools import chain
 import polars as pl
 
 from trendlake import keywords_native
+from trendlake.copies import copy_keys
 from trendlake.keysums import sum_by_key
 from trendlake.text import extract_keywords
 from trendlake.timeutil import MINUTE, as_datetime, minutes_between
@@ -31,9 +32,6 @@ OCCURRENCE_SCHEMA = pl.Schema(
 )
 TOP_LANGUAGES = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Posts with at least this many distinct words count once with their word-for-word copies
-# (`copy_keys`); fewer, and two people may well write the same thing.
-COPY_MIN_WORDS = 6
 FEW_TARGETS = 4  # up to this many window minutes, spread rows by copying (see _spread)
 UNDETERMINED = "und"
 
@@ -131,7 +129,7 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
 def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     """(minute, author_key, thread_key, copy_key, lang, keyword, kind): each post's distinct
     keywords, by minute. A post's thread is its reply root, or the post itself; its copy key
-    is the key of its text (`copy_keys`), or its author's key when it has none."""
+    is the key of its text (`trendlake.copies`), or its author's key when it has none."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -143,12 +141,14 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     if rows.is_empty():
         return pl.DataFrame(schema=OCCURRENCE_SCHEMA)
     authors = author_keys(posts["did"])
+    minutes = posts["event_time"].dt.truncate("1m")
+    copies = copy_keys(per_post, keywords, kinds, minutes).fill_null(authors)
     return pl.DataFrame(
         {
-            "minute": posts["event_time"].dt.truncate("1m").gather(rows),
+            "minute": minutes.gather(rows),
             "author_key": authors.gather(rows),
             "thread_key": thread_keys(posts).gather(rows),
-            "copy_key": copy_keys(per_post, keywords, kinds).fill_null(authors).gather(rows),
+            "copy_key": copies.gather(rows),
             "lang": post_languages(posts).gather(rows),
             "keyword": keywords,
             "kind": kinds,
@@ -255,37 +255,6 @@ def thread_keys(posts: pl.DataFrame) -> pl.Series:
     windows count its threads too, so one conversation is not taken for a trend.
     """
     return author_keys(posts["reply_root"].fill_null(posts["uri"])).rename("thread_key")
-
-
-def copy_keys(
-    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, *, native: bool = True
-) -> pl.Series:
-    """Per post (`post_keywords`' three series), a 64-bit key of its distinct words when it
-    has at least COPY_MIN_WORDS of them, else null: equal keys, the same words.
-
-    Windows count the distinct texts of a keyword's posts too (a post without a key counts
-    as its author), so accounts posting one text word for word are one voice, as a busy
-    thread is: a ring of accounts pasting one advertisement, as posts of their own or as
-    replies under many others, is not a trend. The words are what the tokenizer kept: case,
-    punctuation, emoji, numbers, hashtags, mentions, link paths, word order and repeats do
-    not tell two copies apart; a word more or less does. A short post is left alone: people
-    write "happy new year" word for word without copying anyone.
-    """
-    if native and keywords_native.available():
-        return keywords_native.word_set_keys(per_post, keywords, kinds, COPY_MIN_WORDS)
-    keys: list[int | None] = []
-    position = 0
-    words, is_word = keywords.to_list(), (kinds == "word").to_list()
-    for count in per_post.to_list():
-        end = position + count
-        distinct = sorted({words[j] for j in range(position, end) if is_word[j]})
-        position = end
-        if len(distinct) < COPY_MIN_WORDS:
-            keys.append(None)
-            continue
-        text = "copy" + "".join("\x1f" + word for word in distinct)
-        keys.append(author_key(text))
-    return pl.Series("copy_key", keys, dtype=pl.Int64)
 
 
 def minute_counts(occurrences: pl.DataFrame, *, native: bool = True) -> pl.DataFrame:

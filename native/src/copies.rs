@@ -1,18 +1,28 @@
-//! Keys of posts' word sets, so that copies of one text count as one thread.
+//! Keys of posts' texts, so that copies of one text, word for word or nearly, count once.
 //!
-//! This is `trendlake.windows.copy_keys`, whose Python fallback gives the same keys: a
-//! post with at least `min_words` distinct words gets BLAKE2b of "copy" followed by each of
-//! its distinct words, sorted, after a unit separator; a shorter post gets 0 (no key).
+//! This is `trendlake.copies.copy_keys`, whose Python reference gives the same keys: a post
+//! with at least `min_words` distinct words gets BLAKE2b of "copy" followed by each of its
+//! distinct words, sorted, after a unit separator; a shorter post gets 0 (no key). Then the
+//! posts of each minute whose word sets are near-identical (Jaccard >= 3/5, found with
+//! MinHash bands and checked exactly) form clusters, and every post of a cluster takes the
+//! key of the words more than half of the cluster's posts have: the ring's template.
+
+use std::collections::HashMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::{blake2_key_of, check_rows, Bytes, StrArray};
+use crate::{blake2_key_of, check_rows, int64_at, int64_buffer, Bytes, StrArray};
 
-/// Per post of `n` (its pair count in `counts`, u32 LE), the key of its word set, as
-/// little-endian int64s; `keywords` is the large_utf8 array of every post's pairs one after
-/// the other and `is_word` one byte per pair, 1 for a word.
+const BANDS: usize = 8;
+const ROWS: usize = 3;
+const JACCARD: (usize, usize) = (3, 5);
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Per post of `n` (its pair count in `counts`, u32 LE, and its minute in `minutes`, i64
+/// LE), the key of its text, as little-endian int64s; `keywords` is the large_utf8 array of
+/// every post's pairs one after the other and `is_word` one byte per pair, 1 for a word.
 #[pyfunction]
 pub fn word_set_keys<'py>(
     py: Python<'py>,
@@ -20,20 +30,22 @@ pub fn word_set_keys<'py>(
     counts: &Bound<'py, PyAny>,
     keywords: &Bound<'py, PyTuple>,
     is_word: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, PyAny>,
     min_words: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     check_rows(n, "word_set_keys")?;
     let missing = || PyValueError::new_err("word_set_keys: buffer missing");
     let counts = Bytes::of(counts)?.ok_or_else(missing)?;
     let is_word = Bytes::of(is_word)?.ok_or_else(missing)?;
-    let (counts, is_word) = (counts.slice(), is_word.slice());
+    let minutes = int64_buffer(minutes, n, "word_set_keys")?;
+    let (counts, is_word, minutes) = (counts.slice(), is_word.slice(), minutes.slice());
     if counts.len() != n * 4 {
         return Err(PyValueError::new_err(format!(
             "word_set_keys: expected {n} pair counts"
         )));
     }
     let keywords = StrArray::of(keywords)?;
-    let mut out = Vec::with_capacity(n * 8);
+    let mut texts = Texts::with_capacity(n, is_word.len());
     let mut words: Vec<&[u8]> = Vec::new();
     let mut pair = 0usize;
     for i in 0..n {
@@ -51,26 +63,288 @@ pub fn word_set_keys<'py>(
             }
         }
         pair = end;
-        // Byte order of UTF-8 is code point order: Python's `sorted` of the same strings.
-        words.sort_unstable();
-        words.dedup();
-        let key = if words.len() >= min_words.max(1) {
-            set_key(&words)
-        } else {
-            0
-        };
-        out.extend_from_slice(&key.to_le_bytes());
+        texts.push(&mut words, min_words);
     }
     if pair != is_word.len() {
         return Err(PyValueError::new_err(
             "word_set_keys: fewer pairs counted than given",
         ));
     }
+    let keys = near_copy_keys(&texts, |i| int64_at(minutes, i));
+    let mut out = Vec::with_capacity(n * 8);
+    for key in keys {
+        out.extend_from_slice(&key.to_le_bytes());
+    }
     Ok(PyBytes::new(py, &out))
+}
+
+/// Every post's distinct words and their hashes, each sorted, one post after the other,
+/// with its key and MinHash band keys; a post with too few words has none (key 0).
+///
+/// All of it is computed in the posts' own order: clustering visits them by key, and
+/// reading words from the Arrow buffers in that order missed the caches on every word.
+struct Texts<'a> {
+    words: Vec<&'a [u8]>,
+    word_starts: Vec<usize>,
+    hashes: Vec<u64>,
+    hash_starts: Vec<usize>,
+    keys: Vec<i64>,
+    bands: Vec<[u64; BANDS]>,
+}
+
+impl<'a> Texts<'a> {
+    fn with_capacity(posts: usize, words: usize) -> Self {
+        let mut word_starts = Vec::with_capacity(posts + 1);
+        word_starts.push(0);
+        let mut hash_starts = Vec::with_capacity(posts + 1);
+        hash_starts.push(0);
+        Texts {
+            words: Vec::with_capacity(words),
+            word_starts,
+            hashes: Vec::with_capacity(words),
+            hash_starts,
+            keys: Vec::with_capacity(posts),
+            bands: Vec::with_capacity(posts),
+        }
+    }
+
+    /// Adds a post of `words` (in any order, repeats allowed; left sorted and distinct).
+    fn push(&mut self, words: &mut Vec<&'a [u8]>, min_words: usize) {
+        // Byte order of UTF-8 is code point order: Python's `sorted` of the same strings.
+        words.sort_unstable();
+        words.dedup();
+        let (mut key, mut bands) = (0, [0u64; BANDS]);
+        if words.len() >= min_words.max(1) {
+            key = set_key(words);
+            self.words.extend_from_slice(words);
+            let first = self.hashes.len();
+            self.hashes.extend(words.iter().map(|word| word_hash(word)));
+            self.hashes[first..].sort_unstable();
+            let distinct = dedup_in_place(&mut self.hashes[first..]);
+            self.hashes.truncate(first + distinct);
+            bands = band_keys(&self.hashes[first..]);
+        }
+        self.word_starts.push(self.words.len());
+        self.hash_starts.push(self.hashes.len());
+        self.keys.push(key);
+        self.bands.push(bands);
+    }
+
+    fn words(&self, i: usize) -> &[&'a [u8]] {
+        &self.words[self.word_starts[i]..self.word_starts[i + 1]]
+    }
+
+    fn hashes(&self, i: usize) -> &[u64] {
+        &self.hashes[self.hash_starts[i]..self.hash_starts[i + 1]]
+    }
+}
+
+/// The MinHash signature of a set's word hashes, BANDS bands of ROWS rows, as one key per
+/// band. Row i's hash of a word is its hash xor seed i, times the golden ratio: one
+/// multiply a row, the word hashes being mixed already.
+fn band_keys(hashes: &[u64]) -> [u64; BANDS] {
+    let mut signature = [u64::MAX; BANDS * ROWS];
+    for &h in hashes {
+        for (i, slot) in signature.iter_mut().enumerate() {
+            let seed = (i as u64 + 1).wrapping_mul(GOLDEN);
+            *slot = (*slot).min((h ^ seed).wrapping_mul(GOLDEN));
+        }
+    }
+    let mut bands = [0u64; BANDS];
+    for (band, key) in bands.iter_mut().enumerate() {
+        let rows = &signature[band * ROWS..(band + 1) * ROWS];
+        *key = rows
+            .iter()
+            .fold(band as u64, |key, &value| fmix(value ^ key));
+    }
+    bands
+}
+
+/// Moves the distinct values of a sorted slice to its front; returns how many there are.
+fn dedup_in_place<T: PartialEq + Copy>(values: &mut [T]) -> usize {
+    let mut kept = 0;
+    for i in 0..values.len() {
+        if kept == 0 || values[i] != values[kept - 1] {
+            values[kept] = values[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// Each post's key (0 for a post without one), near copies of one minute sharing their
+/// cluster's template key.
+fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
+    let mut keys = texts.keys.clone();
+    // Ordered by minute, then key, so the clusters do not depend on the posts' order.
+    let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
+    order.sort_unstable_by_key(|&i| (minute_of(i), keys[i], i));
+    let mut buckets = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let minute = minute_of(order[start]);
+        let end = start + order[start..].partition_point(|&i| minute_of(i) == minute);
+        let posts = &order[start..end];
+        let cluster_of = clusters(posts, texts, &mut buckets);
+        let mut size = vec![0u32; posts.len()];
+        for &root in &cluster_of {
+            size[root] += 1;
+        }
+        let mut grouped: Vec<(usize, usize)> = cluster_of
+            .iter()
+            .zip(posts)
+            .filter(|&(&root, _)| size[root] >= 2)
+            .map(|(&root, &i)| (root, i))
+            .collect();
+        grouped.sort_unstable();
+        for cluster in grouped.chunk_by(|a, b| a.0 == b.0) {
+            // Copies word for word keep their key: their template is their text.
+            if cluster.iter().all(|&(_, i)| keys[i] == keys[cluster[0].1]) {
+                continue;
+            }
+            let members = cluster.iter().map(|&(_, i)| texts.words(i));
+            let template = majority_words(members, cluster.len());
+            if !template.is_empty() {
+                let key = set_key(&template);
+                for &(_, i) in cluster {
+                    keys[i] = key;
+                }
+            }
+        }
+        start = end;
+    }
+    keys
+}
+
+/// Each of the `posts`' cluster (its first member's position among them): posts joined by
+/// MinHash bands and an exact similarity check against the first post in each band bucket.
+/// The posts come ordered by key, so a copy word for word joins the one before it directly.
+///
+/// The buckets are sorted (band key, position) pairs, not a hash map: a minute at 100x
+/// fills two million of them, and sorting beat inserting into a map.
+fn clusters(posts: &[usize], texts: &Texts, buckets: &mut Vec<(u64, usize)>) -> Vec<usize> {
+    buckets.clear();
+    let mut parent: Vec<usize> = Vec::with_capacity(posts.len());
+    for (p, &i) in posts.iter().enumerate() {
+        if p > 0 && texts.keys[i] == texts.keys[posts[p - 1]] {
+            // Its bands are the previous post's: checking them again would join the same.
+            parent.push(p - 1);
+            continue;
+        }
+        parent.push(p);
+        buckets.extend(texts.bands[i].iter().map(|&band| (band, p)));
+    }
+    buckets.sort_unstable();
+    for bucket in buckets.chunk_by(|a, b| a.0 == b.0) {
+        let rep = bucket[0].1;
+        for &(_, p) in &bucket[1..] {
+            let (a, b) = (find(&mut parent, p), find(&mut parent, rep));
+            if a != b && similar(texts.hashes(posts[p]), texts.hashes(posts[rep])) {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    (0..parent.len()).map(|p| find(&mut parent, p)).collect()
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+/// Jaccard similarity of two sorted, distinct hash lists >= JACCARD.
+fn similar(a: &[u64], b: &[u64]) -> bool {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared * JACCARD.1 >= (a.len() + b.len() - shared) * JACCARD.0
+}
+
+/// The words more than half of the cluster's `size` sets have, sorted.
+fn majority_words<'a, 'w: 'a>(
+    sets: impl Iterator<Item = &'a [&'w [u8]]>,
+    size: usize,
+) -> Vec<&'w [u8]> {
+    let mut counts: HashMap<&[u8], usize> = HashMap::new();
+    for words in sets {
+        for &word in words {
+            *counts.entry(word).or_default() += 1;
+        }
+    }
+    let mut template: Vec<&[u8]> = counts
+        .into_iter()
+        .filter(|&(_, count)| 2 * count > size)
+        .map(|(word, _)| word)
+        .collect();
+    template.sort_unstable();
+    template
 }
 
 /// `blake2_key` of "copy" and each word after a 0x1f byte.
 fn set_key(words: &[&[u8]]) -> i64 {
     let separated = words.iter().flat_map(|word| [&b"\x1f"[..], word]);
     blake2_key_of(std::iter::once(&b"copy"[..]).chain(separated))
+}
+
+/// FNV-1a of the bytes, finalized: `trendlake.copies._word_hash`.
+fn word_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for &byte in bytes {
+        h = (h ^ byte as u64).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    fmix(h)
+}
+
+/// MurmurHash3's 64-bit finalizer.
+fn fmix(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    k ^ (k >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fmix_and_word_hash_match_the_python_reference() {
+        // Values printed by trendlake.copies._fmix and _word_hash.
+        assert_eq!(fmix(1), 0xB456_BCFC_34C2_CB2C);
+        assert_eq!(word_hash(b"zorblax"), 0x2F55_DB2D_8B70_F15B);
+    }
+
+    #[test]
+    fn near_copies_of_one_minute_share_their_template_key() {
+        let template: Vec<&[u8]> = vec![b"bonus", b"claim", b"code", b"crypto", b"free", b"offer"];
+        let mut texts = Texts::with_capacity(4, 28);
+        for code in [&b"aa11"[..], b"bb22", b"cc33"] {
+            let mut words = template.clone();
+            words.push(code);
+            texts.push(&mut words, 6);
+        }
+        let other: Vec<&[u8]> = vec![b"garden", b"morning", b"roses", b"sunny", b"today", b"walk"];
+        texts.push(&mut other.clone(), 6);
+        let keys = near_copy_keys(&texts, |_| 0);
+        assert_eq!(keys[0], set_key(&template));
+        assert_eq!(keys[0], keys[1]);
+        assert_eq!(keys[1], keys[2]);
+        assert_eq!(keys[3], set_key(&other));
+        // In different minutes they are not clustered.
+        let apart = near_copy_keys(&texts, |i| i as i64);
+        assert_ne!(apart[0], apart[1]);
+    }
 }

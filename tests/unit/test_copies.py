@@ -1,17 +1,19 @@
-"""Copies of one text, posted by many accounts, count as one voice (`windows.copy_keys`)."""
+"""Copies of one text, word for word or nearly, posted by many accounts, count as one voice
+(`trendlake.copies`)."""
 
 from __future__ import annotations
+
+import random
 
 import polars as pl
 import pytest
 
 from tests.conftest import make_post
-from trendlake import keywords_native
+from trendlake import copies, keywords_native
+from trendlake.copies import COPY_MIN_WORDS, copy_keys
 from trendlake.scoring import voices
 from trendlake.windows import (
-    COPY_MIN_WORDS,
     author_key,
-    copy_keys,
     exact_windows,
     keyword_occurrences,
     minute_counts,
@@ -26,17 +28,29 @@ def _posts(rows: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides={"event_time": pl.Datetime("us", "UTC")})
 
 
-def _keys(texts: list[str], *, native: bool = True) -> list[int | None]:
-    posts = _posts([make_post(text, did=f"did:plc:{i}") for i, text in enumerate(texts)])
-    return copy_keys(*post_keywords(posts, native=native), native=native).to_list()
+def _keys(
+    texts: list[str], *, native: bool = True, minutes: list[int] | None = None
+) -> list[int | None]:
+    """The texts' copy keys; each posted in a minute of its own unless `minutes` are given
+    (near copies are clustered within a minute)."""
+    minutes = minutes if minutes is not None else list(range(len(texts)))
+    rows = [make_post(text, did=f"did:plc:{i}", minute=m) for i, (text, m) in
+            enumerate(zip(texts, minutes, strict=True))]  # fmt: skip
+    posts = _posts(rows)
+    minute = posts["event_time"].dt.truncate("1m")
+    return copy_keys(*post_keywords(posts, native=native), minute, native=native).to_list()
+
+
+def _native_or_skip(native: bool) -> None:
+    if native and not keywords_native.available():
+        pytest.skip("trendlake_native is not built")
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_word_for_word_copies_share_a_key_whatever_their_case_marks_and_order(
     native: bool,
 ) -> None:
-    if native and not keywords_native.available():
-        pytest.skip("trendlake_native is not built")
+    _native_or_skip(native)
     same = [
         AD,
         AD.upper() + "!!! 🔥🔥",
@@ -97,8 +111,7 @@ def test_each_occurrence_carries_its_texts_key_or_else_its_authors() -> None:
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_a_ring_pasting_one_text_is_one_voice_however_it_posts(native: bool) -> None:
-    if native and not keywords_native.available():
-        pytest.skip("trendlake_native is not built")
+    _native_or_skip(native)
     ring = [make_post(AD, did=f"did:plc:bot{i}", minute=i % 3) for i in range(6)]
     ring += [  # the same text pasted as replies under six other posts
         make_post(AD, did=f"did:plc:bot{i}", minute=i % 3, reply_root=f"{ROOT}{i}")
@@ -109,10 +122,9 @@ def test_a_ring_pasting_one_text_is_one_voice_however_it_posts(native: bool) -> 
         for i, word in enumerate(["sale", "drop", "hype", "launch", "news"])
     ]
     storm = [  # one busy thread: long replies, each its own text, under one post
-        make_post(f"{word} quibble reply number with many more words {i}", did=f"did:plc:s{i}",
-                  reply_root=ROOT)
-        for i, word in enumerate(["alpha", "beta", "gamma", "delta", "omega", "sigma"])
-    ]  # fmt: skip
+        make_post(f"quibble {' '.join(words)}", did=f"did:plc:s{i}", reply_root=ROOT)
+        for i, words in enumerate(_distinct_texts(6, 6))
+    ]
     counts = minute_counts(keyword_occurrences(_posts(ring + people + storm)), native=native)
     last = counts["minute"].max()
     wanted = counts.select("keyword", "kind").unique().with_columns(minute=pl.lit(last))
@@ -146,3 +158,114 @@ def test_windows_of_minutes_counted_before_copies_were_have_none() -> None:
         assert windows["recent_copies"].is_null().all()
         assert (windows["unique_authors"] == 3).all()
     assert exact_windows(counts.drop("copy_keys"), wanted, 10)["unique_copies"].is_null().all()
+
+
+def _distinct_texts(n: int, words: int) -> list[list[str]]:
+    """`n` word lists of `words` made-up words each, no word shared."""
+    vocabulary = [f"{a}{b}{c}" for a in "bdfgk" for b in "aeiou" for c in ("lm", "rn", "st")]
+    random.Random(n).shuffle(vocabulary)
+    return [vocabulary[i * words : (i + 1) * words] for i in range(n)]
+
+
+AD_TEMPLATE = "Claim your free bonus crypto tokens today with promo code {} before the offer ends"
+GREETING = "Hey {} {} you won a prize, claim it now at the winner portal zentrovia"
+NAMES = [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "nina",
+    "oscar",
+]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_near_copies_of_one_minute_share_their_templates_key(native: bool) -> None:
+    _native_or_skip(native)
+    codes = ["x7k2pq", "m3v9aa", "qq41zt", "bn8w2e", "yy6r0p"]
+    ads = [AD_TEMPLATE.format(code) for code in codes]
+    rng = random.Random(3)
+    greetings = [GREETING.format(*rng.sample(NAMES, 2)) for _ in range(8)]
+    people = [" ".join(words) for words in _distinct_texts(4, 7)]
+    texts = ads + greetings + people
+    keys = _keys(texts, native=native, minutes=[0] * len(texts))
+    ad_keys, greeting_keys = keys[: len(ads)], keys[len(ads) : len(ads) + len(greetings)]
+    # Every ad, whatever its code, takes the key of the words all ads share; the same key
+    # any minute the ring posts, and that of the template posted word for word.
+    template = AD_TEMPLATE.format("").replace("  ", " ")
+    assert set(ad_keys) == {_keys([template])[0]}
+    later = _keys([AD_TEMPLATE.format("zz99aa"), AD_TEMPLATE.format("kk11bb")], minutes=[5, 5])
+    assert set(later) == {ad_keys[0]}
+    # The greetings, two names of thirteen each: one key, not the ads'.
+    assert len(set(greeting_keys)) == 1 and greeting_keys[0] != ad_keys[0]
+    # People writing their own texts keep their own keys.
+    assert keys[-len(people) :] == [_keys([text])[0] for text in people]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_texts_sharing_less_than_three_fifths_of_their_words_are_not_copies(
+    native: bool,
+) -> None:
+    _native_or_skip(native)
+    shared, own_a, own_b, own_c = _distinct_texts(4, 6)
+    # 6 shared + 4 own each: 6 of 14 words (0.43); with 1 own each: 6 of 8 (0.75).
+    apart = [" ".join(shared + own_a[:4]), " ".join(shared + own_b[:4])]
+    close = [" ".join(shared + own_a[:1]), " ".join(shared + own_c[:1])]
+    far = _keys(apart, native=native, minutes=[0, 0])
+    near = _keys(close, native=native, minutes=[0, 0])
+    assert far == [_keys([text])[0] for text in apart] and far[0] != far[1]
+    assert near[0] == near[1] == _keys([" ".join(shared)])[0]
+
+
+def test_the_similarity_needed_is_three_fifths_of_all_words_shared() -> None:
+    six, other = list(range(6)), list(range(100, 110))
+    assert copies._similar(six + other[:2], six + other[2:4])  # 6 of 10
+    assert not copies._similar(six + other[:3], six + other[3:5])  # 6 of 11
+    assert copies._similar(six, six)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_near_copy_keys_do_not_depend_on_the_order_of_the_posts(native: bool) -> None:
+    _native_or_skip(native)
+    rng = random.Random(11)
+    texts = list(dict.fromkeys(_spun_ring(rng)))  # distinct texts, to find each one's key
+    texts += [AD_TEMPLATE.format(f"c{i}x") for i in range(6)]
+    minutes = [i % 2 for i in range(len(texts))]
+    keys = dict(zip(texts, _keys(texts, native=native, minutes=minutes), strict=True))
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    shuffled = [texts[i] for i in order]
+    again = _keys(shuffled, native=native, minutes=[minutes[i] for i in order])
+    assert again == [keys[text] for text in shuffled]
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="trendlake_native is not built")
+def test_native_and_python_near_copy_keys_agree_on_a_random_ring() -> None:
+    rng = random.Random(5)
+    texts = _spun_ring(rng)
+    minutes = [rng.randrange(3) for _ in texts]
+    native = _keys(texts, minutes=minutes)
+    assert native == _keys(texts, native=False, minutes=minutes)
+    assert len(set(native[:120])) <= 20  # the ring folds to a few keys a minute
+    assert len(set(native[120:])) >= 55  # the other posts stay themselves
+
+
+def _spun_ring(rng: random.Random) -> list[str]:
+    """120 copies of a 12-word text with 2 or 3 words swapped in each, then 60 other posts
+    of the same 40 words: clusters that chain, where the order of the checks matters."""
+    vocabulary = [words[0] for words in _distinct_texts(40, 1)]
+    base = rng.sample(vocabulary, 12)
+    texts = []
+    for _ in range(120):
+        words = list(base)
+        for i in rng.sample(range(12), rng.choice((2, 3))):
+            words[i] = rng.choice(vocabulary)
+        texts.append(" ".join(words))
+    return texts + [" ".join(rng.sample(vocabulary, 8)) for _ in range(60)]

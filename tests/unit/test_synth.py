@@ -446,7 +446,7 @@ def test_spam_adds_floods_of_other_shapes_and_changes_nothing_else(
         ]
 
     assert planned(spam_stream.truth) == planned(stream.truth)
-    spam_types = (*synth.SPAM_TYPES, synth.RING_TYPE)
+    spam_types = (*synth.SPAM_TYPES, *synth.RING_TYPES)
     usual = [d for d in spam_stream.truth["decoys"] if d["type"] not in spam_types]
     assert [d["keyword"] for d in usual] == [d["keyword"] for d in stream.truth["decoys"]]
     spans = sorted((_us(d["onset"]), _us(d["end"])) for d in spam)
@@ -466,11 +466,11 @@ def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
             assert len(posts) == 20 * flood["peak_posts_per_minute"]
 
 
-def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
-    spam_stream: Stream,
-) -> None:
-    (ring,) = [d for d in spam_stream.truth["decoys"] if d["type"] == synth.RING_TYPE]
-    posts = _matching(spam_stream, ring["kind"], ring["keyword"])
+def _ring_posts(stream: Stream, ring_type: str) -> list[dict[str, Any]]:
+    """The posts of the ring of `ring_type`, checked to be its own accounts' alone, in its
+    minutes, half of them replies under many posts."""
+    (ring,) = [d for d in stream.truth["decoys"] if d["type"] == ring_type]
+    posts = _matching(stream, ring["kind"], ring["keyword"])
     assert ring["authors"] == len({p["did"] for p in posts}) == synth.RING_ACCOUNTS
     assert len(posts) == ring["posts"] > 0
     assert all(_us(ring["onset"]) <= p["time_us"] < _us(ring["end"]) for p in posts)
@@ -478,11 +478,29 @@ def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
     replies = [r["reply"]["root"]["uri"] for r in records if "reply" in r]
     assert 0.3 < len(replies) / len(records) < 0.7  # pasted under others' posts too
     assert len(set(replies)) > len(replies) / 2  # under many posts, not one thread
+    ring_accounts = {p["did"] for p in posts}
+    assert sum(p["did"] in ring_accounts for p in stream.posts) == len(posts)  # nothing else
+    return posts
+
+
+def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
+    spam_stream: Stream,
+) -> None:
+    records = [p["commit"]["record"] for p in _ring_posts(spam_stream, synth.RING_TYPE)]
     # One text; only the link's path differs from copy to copy.
     texts = {r["text"].rsplit(" ", 1)[0] for r in records}
     assert len(texts) == 1 and len({r["text"] for r in records}) > 1
-    ring_accounts = {p["did"] for p in posts}
-    assert sum(p["did"] in ring_accounts for p in spam_stream.posts) == len(posts)  # nothing else
+
+
+def test_a_template_ring_fills_made_up_codes_into_each_copy(spam_stream: Stream) -> None:
+    records = [p["commit"]["record"] for p in _ring_posts(spam_stream, synth.TEMPLATE_RING_TYPE)]
+    words = [r["text"].rsplit(" ", 1)[0].split() for r in records]  # the link left out
+    codes = [[w for w in text if re.fullmatch(r"[a-z]*[2-9][a-z2-9]*", w)] for text in words]
+    assert all(len(found) == synth.TEMPLATE_CODES for found in codes)
+    assert len({tuple(found) for found in codes}) == len(records)  # no two copies alike
+    pairs = zip(words, codes, strict=True)
+    template = {tuple(w for w in text if w not in found) for text, found in pairs}
+    assert len(template) == 1  # the rest is one text
 
 
 @pytest.fixture(scope="module")

@@ -50,8 +50,9 @@ def synth(
         bool,
         typer.Option(
             help="add floods of other shapes as decoys: one account at ten times the stream's "
-            "rate, hashtag, link and ramp floods by one account, four sockpuppets, and a ring "
-            "of 12 accounts pasting one text"
+            "rate, hashtag, link and ramp floods by one account, four sockpuppets, a ring "
+            "of 12 accounts pasting one text, and a ring of 12 filling two made-up codes into "
+            "each copy"
         ),
     ] = False,
     cjk_bursts: Annotated[
