@@ -1,9 +1,10 @@
 """A stream built without synth, from the real post texts of the AT Protocol fixtures.
 
 A few hundred real texts, posted over and over by thousands of accounts, are the background;
-bursts insert a keyword into them; an account floods and a ring of accounts pastes one
-advertisement, half of it as replies under other people's posts. Replayed through the CLI
-the way the issue's checks replay streams the project has never seen.
+bursts insert a keyword into them; an account floods, a ring of accounts pastes one
+advertisement, half of it as replies under other people's posts, and a ring of bots replies
+everywhere with a prize message greeting two names, other names in each copy. Replayed
+through the CLI the way the issue's checks replay streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ AD = (
     "Limited offer today only: get your exclusive crypto airdrop bonus now before it "
     "expires, visit our site"
 )
+PRIZE = "Hey {} and {}, you won a prize! Claim it now at the winners portal of zentrovia"
+NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
 class _Stream:
@@ -93,6 +96,10 @@ def _write_stream(path: Path) -> None:
                 reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
             link = f"https://airdrop-now.example/{rng.randrange(10**6)}"
             stream.post(f"did:plc:ring{i}", 150 + m, f"{AD} {link} 🚀", reply)
+    for m in range(20):  # 30 accounts greeting two names in each copy, under others' posts
+        for i in range(30):
+            reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
+            stream.post(f"did:plc:prize{i}", 110 + m, PRIZE.format(*rng.sample(NAMES, 2)), reply)
     stream.events.sort(key=lambda event: event["time_us"])
     path.write_text("".join(json.dumps(event) + "\n" for event in stream.events))
 
@@ -107,7 +114,8 @@ def test_bursts_in_real_post_text_alert_and_floods_and_copy_rings_do_not(tmp_pat
     for alert in announced:
         first.setdefault((alert["keyword"], alert["kind"]), parse_iso(str(alert["window_end"])))
     # Every burst, within 5 minutes of its onset; nothing else: not the flood, not a word,
-    # phrase or the domain of the ring's text, not a word of the repeated real texts.
+    # phrase or the domain of the rings' texts, not a name the bots greet, not a word of the
+    # repeated real texts.
     assert set(first) == {(keyword, kind) for keyword, kind, *_ in BURSTS}, sorted(first)
     start = parse_iso("2026-03-02T00:00:00Z")
     for keyword, kind, onset, *_ in BURSTS:
