@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="an account posting more than this in a minute is flooding: "
         "its posts of that minute are not counted",
     )
+    flood_keyword_posts_per_minute: int = Field(
+        3,
+        ge=1,
+        description="an account posting one keyword more than this in a minute is flooding "
+        "it: its posts of that minute carrying that keyword are not counted",
+    )
     cooldown_minutes: int = Field(60, ge=1, description="a keyword alerts once per cooldown")
     escalation_factor: float = Field(2.0, gt=1, description="score growth that re-announces")
     chunk_minutes: int = Field(

@@ -127,7 +127,10 @@ def compute_counts(
     rows = 0
     for chunk in span.chunks(chunk_minutes(lake, span, settings)):
         posts = dedup_posts(_read_posts(lake, chunk.start, chunk.end))
-        occurrences = keyword_occurrences(without_floods(posts, settings.flood_posts_per_minute))
+        occurrences = keyword_occurrences(
+            without_floods(posts, settings.flood_posts_per_minute),
+            settings.flood_keyword_posts_per_minute,
+        )
         counts = minute_counts(occurrences)
         volume = minute_volume(posts, counts, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)

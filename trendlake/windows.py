@@ -126,10 +126,16 @@ def without_floods(posts: pl.DataFrame, per_minute: int) -> pl.DataFrame:
     )
 
 
-def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
+def keyword_occurrences(
+    posts: pl.DataFrame, keyword_posts_per_minute: int | None = None
+) -> pl.DataFrame:
     """(minute, author_key, thread_key, copy_key, lang, keyword, kind): each post's distinct
     keywords, by minute. A post's thread is its reply root, or the post itself; its copy key
-    is the key of its text (`trendlake.copies`), or its author's key when it has none."""
+    is the key of its text (`trendlake.copies`), or its author's key when it has none.
+
+    With `keyword_posts_per_minute`, an account posting one keyword more often than that in
+    a minute is flooding it: its posts of that minute with that keyword count for nothing
+    (see `_without_keyword_floods`)."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -143,7 +149,7 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
     authors = author_keys(posts["did"])
     minutes = posts["event_time"].dt.truncate("1m")
     copies = copy_keys(per_post, keywords, kinds, minutes).fill_null(authors)
-    return pl.DataFrame(
+    occurrences = pl.DataFrame(
         {
             "minute": minutes.gather(rows),
             "author_key": authors.gather(rows),
@@ -155,6 +161,39 @@ def keyword_occurrences(posts: pl.DataFrame) -> pl.DataFrame:
         },
         schema=OCCURRENCE_SCHEMA,
     )
+    if keyword_posts_per_minute is None:
+        return occurrences
+    # Only an account with more posts than that in the minute can flood a keyword in it.
+    per_author = pl.DataFrame({"minute": minutes, "author": authors})
+    busy = per_author.select(pl.len().over("minute", "author") > keyword_posts_per_minute)
+    return _without_keyword_floods(occurrences, rows, busy.to_series(), keyword_posts_per_minute)
+
+
+def _without_keyword_floods(
+    occurrences: pl.DataFrame, rows: pl.Series, busy: pl.Series, per_minute: int
+) -> pl.DataFrame:
+    """The occurrences minus those of every post that carries a keyword its author posted
+    more than `per_minute` times in its minute. `rows` is each occurrence's post and `busy`
+    marks the posts whose authors posted more than that in the minute at all (the only ones
+    that can).
+
+    A handful of accounts each posting a word ten times a minute is a flood, not a handful
+    of people: above the author floor, it alerted as a trend, and so did the phrases the
+    word made with the words around it. Nobody writes one word into several posts a minute
+    by hand for long. The account's posts without that keyword count as usual.
+    """
+    suspect = busy.gather(rows)
+    if not suspect.any():
+        return occurrences
+    group = ["minute", "author_key", "keyword", "kind"]
+    flooded = (
+        occurrences.with_columns(post=rows)
+        .filter(suspect)
+        .filter(pl.len().over(group) > per_minute)
+        .get_column("post")
+        .unique()
+    )
+    return occurrences.filter(~rows.is_in(flooded.implode()))
 
 
 def post_keywords(

@@ -1,10 +1,11 @@
 """A stream built without synth, from the real post texts of the AT Protocol fixtures.
 
 A few hundred real texts, posted over and over by thousands of accounts, are the background;
-bursts insert a keyword into them; an account floods, a ring of accounts pastes one
-advertisement, half of it as replies under other people's posts, and a ring of bots replies
-everywhere with a prize message greeting two names, other names in each copy. Replayed
-through the CLI the way the issue's checks replay streams the project has never seen.
+bursts insert a keyword into them; an account floods, sockpuppets post a word or a hashtag
+several times a minute each, a ring of accounts pastes one advertisement, half of it as
+replies under other people's posts, and a ring of bots replies everywhere with a prize
+message greeting two names, other names in each copy. Replayed through the CLI the way the
+issue's checks replay streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ def _write_stream(path: Path) -> None:
                 reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
             link = f"https://airdrop-now.example/{rng.randrange(10**6)}"
             stream.post(f"did:plc:ring{i}", 150 + m, f"{AD} {link} 🚀", reply)
+    for m in range(20):  # sockpuppets: 8 accounts, 10 posts of one word a minute each
+        for i in range(80):
+            text = stream.inserted(rng.choice(texts), "plomvarik")
+            stream.post(f"did:plc:sock{i % 8}", 10 + m, text)
+    for m in range(15):  # 6 accounts, a hashtag in 5 posts a minute each
+        for i in range(30):
+            stream.post(f"did:plc:tagger{i % 6}", 160 + m, f"{rng.choice(texts)} #MegaDealz")
     for m in range(20):  # 30 accounts greeting two names in each copy, under others' posts
         for i in range(30):
             reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
@@ -113,9 +121,9 @@ def test_bursts_in_real_post_text_alert_and_floods_and_copy_rings_do_not(tmp_pat
     first: dict[tuple[object, object], datetime] = {}
     for alert in announced:
         first.setdefault((alert["keyword"], alert["kind"]), parse_iso(str(alert["window_end"])))
-    # Every burst, within 5 minutes of its onset; nothing else: not the flood, not a word,
-    # phrase or the domain of the rings' texts, not a name the bots greet, not a word of the
-    # repeated real texts.
+    # Every burst, within 5 minutes of its onset; nothing else: not the floods or their
+    # phrases, not a word, phrase or the domain of the rings' texts, not a name the bots
+    # greet, not a word of the repeated real texts.
     assert set(first) == {(keyword, kind) for keyword, kind, *_ in BURSTS}, sorted(first)
     start = parse_iso("2026-03-02T00:00:00Z")
     for keyword, kind, onset, *_ in BURSTS:

@@ -97,6 +97,33 @@ def test_an_account_past_the_flood_rate_is_left_out_of_that_minute_only() -> Non
     assert without_floods(posts, per_minute=31).height == posts.height
 
 
+def test_an_account_posting_one_keyword_past_the_rate_counts_for_none_of_those_posts() -> None:
+    bot, person = "did:plc:bot", "did:plc:person"
+    topics = ["garden", "kettle", "violin", "harbor"]
+    rows = [make_post(f"zorblax wibble {t}", did=bot, second=i) for i, t in enumerate(topics)]
+    rows += [make_post("quiet morning walk", did=bot, second=30)]  # no zorblax: counted
+    rows += [make_post("zorblax again", did=bot, minute=1)]  # once the next minute: counted
+    rows += [make_post(f"zorblax {t}", did=person, second=i) for i, t in enumerate(topics[:3])]
+    occurrences = keyword_occurrences(_posts(rows), keyword_posts_per_minute=3)
+    counts = minute_counts(occurrences)
+    by_keyword = {
+        (r["minute"].minute, r["keyword"]): (r["posts"], r["authors"])
+        for r in counts.iter_rows(named=True)
+    }
+    # Minute 0: the bot's four zorblax posts count for nothing, their phrase and other words
+    # included; the person's three (at the rate) count; the bot's other post counts.
+    assert by_keyword[0, "zorblax"] == (3, 1)
+    assert (0, "wibble") not in by_keyword and (0, "zorblax wibble") not in by_keyword
+    assert by_keyword[0, "garden"] == (1, 1)  # the person's
+    assert by_keyword[0, "morning"] == (1, 1)
+    assert by_keyword[1, "zorblax"] == (1, 1)
+    # Without the rate, or at four, everything counts.
+    for unlimited in (keyword_occurrences(_posts(rows)), keyword_occurrences(_posts(rows), 4)):
+        assert unlimited.height > occurrences.height
+        everything = minute_counts(unlimited).filter(pl.col("keyword") == "zorblax")
+        assert everything.select("posts", "authors").rows() == [(7, 2), (1, 1)]
+
+
 def test_dedup_keeps_the_earliest_copy_even_of_posts_sorted_by_uri() -> None:
     early = make_post("zorblax", did="did:plc:a", minute=0)
     late = {**early, "event_time": T0 + 5 * M}
