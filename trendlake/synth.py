@@ -115,7 +115,18 @@ RING_WORDS = 18  # words drawn for the ring's text: enough to hold COPY_MIN_WORD
 # made-up codes of letters and digits (a promo code, a referral), so no two copies are alike.
 TEMPLATE_RING_TYPE = "template_ring"
 TEMPLATE_CODES = 2
-RING_TYPES = (RING_TYPE, TEMPLATE_RING_TYPE)
+# A sockpuppet ring (`spam=True` too): accounts past the alert floor posting a new word in
+# sentences of their own, each several times a minute, more than any person would.
+PUPPET_RING_TYPE = "sockpuppet_ring"
+PUPPET_RING_ACCOUNTS = 8
+PUPPET_RING_POSTS = (60, 100)  # a minute, all accounts together
+RING_TYPES = (RING_TYPE, TEMPLATE_RING_TYPE, PUPPET_RING_TYPE)
+_ACCOUNTS = {  # the accounts of each flood of many (the others have one)
+    "sockpuppet_flood": SOCKPUPPETS,
+    RING_TYPE: RING_ACCOUNTS,
+    TEMPLATE_RING_TYPE: RING_ACCOUNTS,
+    PUPPET_RING_TYPE: PUPPET_RING_ACCOUNTS,
+}
 # Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
 CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
 CONVERSATION_MINUTES = (8, 14)
@@ -682,7 +693,8 @@ def _plan_ring(
     seed: int, total: int, baseline: int, reserved: set[str], ring_type: str = RING_TYPE
 ) -> _Injection | None:
     """A copy ring: RING_ACCOUNTS accounts posting one English text, a new word in it; a
-    template ring (TEMPLATE_RING_TYPE) fills TEMPLATE_CODES codes into each copy.
+    template ring (TEMPLATE_RING_TYPE) fills TEMPLATE_CODES codes into each copy; a
+    sockpuppet ring (PUPPET_RING_TYPE) posts the word in sentences of its own.
 
     Its own random stream, planned last, so the other floods and decoys stay as they were.
     """
@@ -693,6 +705,9 @@ def _plan_ring(
         return None
     onset = baseline + rng.randint(0, rest - SPAM_MINUTES - 1)
     keyword = _fresh_word(rng, reserved, 3, 6, 9)
+    if ring_type == PUPPET_RING_TYPE:
+        counts = [rng.randint(*PUPPET_RING_POSTS) for _ in range(SPAM_MINUTES)]
+        return _Injection(keyword, "word", ring_type, "en", keyword, onset, counts, [])
     counts = [rng.randint(12, 24) for _ in range(SPAM_MINUTES)]
     vocab = _vocab("en")
     pieces = _decorate(rng, rng.choices(vocab.words, cum_weights=vocab.cum, k=RING_WORDS), "en")
@@ -799,8 +814,7 @@ def _bind_authors(plan: _Plan, pool: _Pool, seed: int) -> None:
         flood_did = _did(random.Random(f"trendlake.synth:{seed}:flood"))
         plan.flood.authors = [flood_did] * sum(plan.flood.counts)
     for i, flood in enumerate(plan.spam):
-        accounts = SOCKPUPPETS if flood.type == "sockpuppet_flood" else 1
-        accounts = RING_ACCOUNTS if flood.type in RING_TYPES else accounts
+        accounts = _ACCOUNTS.get(flood.type, 1)
         rngs = (random.Random(f"trendlake.synth:{seed}:spam:{i}:{n}") for n in range(accounts))
         dids = [_did(rng) for rng in rngs]
         flood.authors = [dids[k % accounts] for k in range(sum(flood.counts))]
@@ -1427,8 +1441,9 @@ def generate(
     language mix, e.g. a Japanese-heavy network; bursts keep their own languages.
     `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
     the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets; and a
-    ring of 12 accounts posting one text word for word (RING_TYPE), and another filling two
-    made-up codes into each copy of theirs (TEMPLATE_RING_TYPE).
+    ring of 12 accounts posting one text word for word (RING_TYPE), another filling two
+    made-up codes into each copy of theirs (TEMPLATE_RING_TYPE), and 8 sockpuppets posting
+    a new word 8-12 times a minute each (PUPPET_RING_TYPE).
     `cjk_bursts` makes the new-word bursts new Han compounds posted in Japanese and Chinese
     by turns (``地震速報``-like: two everyday words, new together).
     """

@@ -468,18 +468,19 @@ def test_each_flood_is_its_accounts_alone(spam_stream: Stream) -> None:
 
 def _ring_posts(stream: Stream, ring_type: str) -> list[dict[str, Any]]:
     """The posts of the ring of `ring_type`, checked to be its own accounts' alone, in its
-    minutes, half of them replies under many posts."""
+    minutes."""
     (ring,) = [d for d in stream.truth["decoys"] if d["type"] == ring_type]
     posts = _matching(stream, ring["kind"], ring["keyword"])
-    assert ring["authors"] == len({p["did"] for p in posts}) == synth.RING_ACCOUNTS
+    assert ring["authors"] == len({p["did"] for p in posts}) == synth._ACCOUNTS[ring_type]
     assert len(posts) == ring["posts"] > 0
     assert all(_us(ring["onset"]) <= p["time_us"] < _us(ring["end"]) for p in posts)
-    records = [p["commit"]["record"] for p in posts]
-    replies = [r["reply"]["root"]["uri"] for r in records if "reply" in r]
-    assert 0.3 < len(replies) / len(records) < 0.7  # pasted under others' posts too
-    assert len(set(replies)) > len(replies) / 2  # under many posts, not one thread
     ring_accounts = {p["did"] for p in posts}
     assert sum(p["did"] in ring_accounts for p in stream.posts) == len(posts)  # nothing else
+    if ring_type != synth.PUPPET_RING_TYPE:
+        records = [p["commit"]["record"] for p in posts]
+        replies = [r["reply"]["root"]["uri"] for r in records if "reply" in r]
+        assert 0.3 < len(replies) / len(records) < 0.7  # pasted under others' posts too
+        assert len(set(replies)) > len(replies) / 2  # under many posts, not one thread
     return posts
 
 
@@ -490,6 +491,18 @@ def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
     # One text; only the link's path differs from copy to copy.
     texts = {r["text"].rsplit(" ", 1)[0] for r in records}
     assert len(texts) == 1 and len({r["text"] for r in records}) > 1
+
+
+def test_a_sockpuppet_ring_posts_its_word_several_times_a_minute_from_each_account(
+    spam_stream: Stream,
+) -> None:
+    posts = _ring_posts(spam_stream, synth.PUPPET_RING_TYPE)
+    per_minute = Counter((p["did"], p["time_us"] // 60_000_000) for p in posts)
+    low, high = synth.PUPPET_RING_POSTS
+    assert min(per_minute.values()) >= low // synth.PUPPET_RING_ACCOUNTS - 1
+    assert max(per_minute.values()) <= high // synth.PUPPET_RING_ACCOUNTS + 1
+    texts = [p["commit"]["record"]["text"] for p in posts]
+    assert len(set(texts)) > 0.9 * len(texts)  # sentences of their own, not copies
 
 
 def test_a_template_ring_fills_made_up_codes_into_each_copy(spam_stream: Stream) -> None:

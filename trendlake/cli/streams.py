@@ -51,8 +51,8 @@ def synth(
         typer.Option(
             help="add floods of other shapes as decoys: one account at ten times the stream's "
             "rate, hashtag, link and ramp floods by one account, four sockpuppets, a ring "
-            "of 12 accounts pasting one text, and a ring of 12 filling two made-up codes into "
-            "each copy"
+            "of 12 accounts pasting one text, a ring of 12 filling two made-up codes into "
+            "each copy, and 8 sockpuppets posting a new word 8-12 times a minute each"
         ),
     ] = False,
     cjk_bursts: Annotated[
