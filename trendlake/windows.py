@@ -135,7 +135,7 @@ def keyword_occurrences(
 
     With `keyword_posts_per_minute`, an account posting one keyword more often than that in
     a minute is flooding it: its posts of that minute with that keyword count for nothing
-    (see `_without_keyword_floods`)."""
+    (see `_keyword_flood_posts`)."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -149,7 +149,14 @@ def keyword_occurrences(
     authors = author_keys(posts["did"])
     minutes = posts["event_time"].dt.truncate("1m")
     copies = copy_keys(per_post, keywords, kinds, minutes).fill_null(authors)
-    occurrences = pl.DataFrame(
+    if keyword_posts_per_minute is not None:
+        flooded = _keyword_flood_posts(
+            rows, keywords, kinds, minutes, authors, keyword_posts_per_minute
+        )
+        if flooded is not None:
+            kept = ~flooded.gather(rows)
+            rows, keywords, kinds = rows.filter(kept), keywords.filter(kept), kinds.filter(kept)
+    return pl.DataFrame(
         {
             "minute": minutes.gather(rows),
             "author_key": authors.gather(rows),
@@ -161,39 +168,46 @@ def keyword_occurrences(
         },
         schema=OCCURRENCE_SCHEMA,
     )
-    if keyword_posts_per_minute is None:
-        return occurrences
-    # Only an account with more posts than that in the minute can flood a keyword in it.
-    per_author = pl.DataFrame({"minute": minutes, "author": authors})
-    busy = per_author.select(pl.len().over("minute", "author") > keyword_posts_per_minute)
-    return _without_keyword_floods(occurrences, rows, busy.to_series(), keyword_posts_per_minute)
 
 
-def _without_keyword_floods(
-    occurrences: pl.DataFrame, rows: pl.Series, busy: pl.Series, per_minute: int
-) -> pl.DataFrame:
-    """The occurrences minus those of every post that carries a keyword its author posted
-    more than `per_minute` times in its minute. `rows` is each occurrence's post and `busy`
-    marks the posts whose authors posted more than that in the minute at all (the only ones
-    that can).
+def _keyword_flood_posts(
+    rows: pl.Series,
+    keywords: pl.Series,
+    kinds: pl.Series,
+    minutes: pl.Series,
+    authors: pl.Series,
+    per_minute: int,
+) -> pl.Series | None:
+    """Per post (`minutes` and `authors` are the posts'), whether it carries a keyword its
+    author posted more than `per_minute` times in its minute; None if no post does. `rows`
+    is each keyword pair's post.
 
     A handful of accounts each posting a word ten times a minute is a flood, not a handful
     of people: above the author floor, it alerted as a trend, and so did the phrases the
     word made with the words around it. Nobody writes one word into several posts a minute
-    by hand for long. The account's posts without that keyword count as usual.
+    by hand for long. Only the posts of authors with more posts than that in the minute
+    can be such posts, so only theirs are counted.
     """
+    per_author = pl.DataFrame({"minute": minutes, "author": authors})
+    busy = per_author.select(pl.len().over("minute", "author") > per_minute).to_series()
+    if not busy.any():
+        return None
     suspect = busy.gather(rows)
-    if not suspect.any():
-        return occurrences
-    group = ["minute", "author_key", "keyword", "kind"]
-    flooded = (
-        occurrences.with_columns(post=rows)
-        .filter(suspect)
-        .filter(pl.len().over(group) > per_minute)
-        .get_column("post")
-        .unique()
+    post = rows.filter(suspect)
+    pairs = pl.DataFrame(
+        {
+            "post": post,
+            "minute": minutes.gather(post),
+            "author": authors.gather(post),
+            "keyword": keywords.filter(suspect),
+            "kind": kinds.filter(suspect),
+        }
     )
-    return occurrences.filter(~rows.is_in(flooded.implode()))
+    flooding = pl.len().over("minute", "author", "keyword", "kind") > per_minute
+    flooded = pairs.filter(flooding).get_column("post")
+    if flooded.is_empty():
+        return None
+    return pl.repeat(False, minutes.len(), eager=True).scatter(flooded, True)
 
 
 def post_keywords(
