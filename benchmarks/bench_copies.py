@@ -4,7 +4,8 @@ Run as ``python benchmarks/bench_copies.py [--repeat R]``. One minute of posts, 
 Bluesky volume (2,500) and at 100x (250,000), in three shapes:
 
 - mixed: `bench_text`'s multilingual posts (links, mentions, tags, emoji; about 100
-  characters), where a minority has the 6 distinct words a key needs;
+  characters): 83% have the 6 distinct words a long post's key needs, nearly all the rest
+  a short post's key (a word and two words, hashtags or domains);
 - long: every post 12 distinct English words drawn at random, none like another: the most
   work for the clustering (every post hashed, banded and bucketed) and none of it folds;
 - ring: the long posts, a tenth of them replaced by a ring's template with a made-up code
@@ -37,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_text import build_posts
 
 from trendlake import keywords_native
-from trendlake.copies import COPY_MIN_WORDS, copy_keys
+from trendlake.copies import COPY_MIN_WORDS, SHORT_COPY_MIN_TOKENS, copy_keys
 from trendlake.windows import post_keywords
 
 RATES = (2_500, 250_000)
@@ -129,7 +130,8 @@ def main() -> None:
             table.add_row(f"{rate:,}", shape, *measure(build(rate), args.repeat))
     Console(width=120).print(table)
     print(
-        f"a key needs {COPY_MIN_WORDS} distinct words; folded: posts whose key is their "
+        f"with a key: {COPY_MIN_WORDS} distinct words or more, or a short post's key of "
+        f"{SHORT_COPY_MIN_TOKENS} words, hashtags or domains; folded: posts whose key is their "
         "cluster's template, not their own words'; ratio: Python / native; same: the two "
         "gave the same keys"
     )

@@ -6,8 +6,9 @@ words, common words, hashtags, phrases and domains; decoys: one author flooding 
 stopword surge, two reply storms under one post echoing a word of it (a busy thread, not a
 trend), the daily rhythm; in the spam scenario also floods of other shapes: one account at
 ten times the stream's rate, hashtag, link and ramp floods by one account, four
-sockpuppets, a ring of 12 accounts pasting one text, one filling codes into each copy and
-8 sockpuppets posting a word 8-12 times a minute each; in the CJK scenario the new words
+sockpuppets, a ring of 12 accounts pasting one text, one filling codes into each copy, 8
+sockpuppets posting a word 8-12 times a minute each and 12 accounts pasting three words and
+a link; in the CJK scenario the new words
 are new Han compounds posted in Japanese and Chinese, whose halves are everyday words). It
 is landed and run through the real pipeline (the functions the Dagster assets call). The
 other methods read the same keyword_counts:

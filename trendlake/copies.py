@@ -6,8 +6,15 @@ many others, are one voice and not a trend.
 
 A post's text is the set of its distinct words, as the tokenizer kept them: case,
 punctuation, emoji, numbers, hashtags, mentions, link paths, word order and repeats do not
-tell two copies apart. A post with fewer than COPY_MIN_WORDS words has no key: people write
-"happy new year" word for word without copying anyone.
+tell two copies apart.
+
+A short post, with fewer than COPY_MIN_WORDS words, is keyed by its words, hashtags and
+link domains together, word for word, when it has a word and SHORT_COPY_MIN_TOKENS of them
+in all: a ring of accounts pasting "check my profile" under other people's posts, or "free
+followers" and a link, is one voice too. People who write "happy new year" word for word
+count once for that text, and once more for each other text they write; a post of one
+word or of hashtags alone ("#eurovision", an artist's "#art #illustration") has no key, as
+those are written alike by people copying nobody.
 
 Spam rings vary their text to slip past exact matching: a promo code, a name greeted, a
 word swapped in each copy. So the posts of one minute whose word sets are near-identical
@@ -32,6 +39,7 @@ import polars as pl
 from trendlake import keywords_native
 
 COPY_MIN_WORDS = 6
+SHORT_COPY_MIN_TOKENS = 2  # a short post's words, hashtags and domains a key needs
 NEAR_BANDS = 8  # MinHash bands; with NEAR_ROWS rows a pair at similarity 0.6 meets in one
 NEAR_ROWS = 3  # band with probability 0.91, a pair at 0.3 with 0.2 (then checked exactly)
 NEAR_JACCARD = (3, 5)  # shared words * 5 >= all words * 3: similarity 0.6 or more
@@ -51,27 +59,40 @@ def copy_keys(
     native: bool = True,
 ) -> pl.Series:
     """Per post (`post_keywords`' three series and each post's minute), a 64-bit key of its
-    text, or null for a post with fewer than COPY_MIN_WORDS distinct words."""
+    text, or null for a post without one (module docstring)."""
     minute_numbers = minutes.cast(pl.Int64)
     if native and keywords_native.available():
         return keywords_native.word_set_keys(
-            per_post, keywords, kinds, minute_numbers, COPY_MIN_WORDS
+            per_post, keywords, kinds, minute_numbers, COPY_MIN_WORDS, SHORT_COPY_MIN_TOKENS
         )
-    words, is_word = keywords.to_list(), (kinds == "word").to_list()
-    sets: list[list[str] | None] = []
+    words, kind_names = keywords.to_list(), kinds.to_list()
+    sets: list[list[str] | None] = []  # the long posts' words, which near copies cluster by
+    short: list[int | None] = []
     position = 0
     for count in per_post.to_list():
         end = position + count
-        distinct = sorted({words[j] for j in range(position, end) if is_word[j]})
+        own = range(position, end)
+        distinct = sorted({words[j] for j in own if kind_names[j] == "word"})
         position = end
         sets.append(distinct if len(distinct) >= COPY_MIN_WORDS else None)
+        tags = {words[j] for j in own if kind_names[j] in ("hashtag", "domain")}
+        tokens = len(distinct) + len(tags)
+        long_or_bare = len(distinct) >= COPY_MIN_WORDS or not distinct
+        short.append(
+            None
+            if long_or_bare or tokens < SHORT_COPY_MIN_TOKENS
+            else set_key(sorted(tags.union(distinct)), "short")
+        )
     keys = _near_copy_keys(sets, minute_numbers.to_list())
-    return pl.Series("copy_key", keys, dtype=pl.Int64)
+    merged = [key if key is not None else other for key, other in zip(keys, short, strict=True)]
+    return pl.Series("copy_key", merged, dtype=pl.Int64)
 
 
-def set_key(words: list[str]) -> int:
-    """BLAKE2b (8 bytes) of "copy" and each of the sorted `words` after a unit separator."""
-    text = "copy" + "".join("\x1f" + word for word in words)
+def set_key(words: list[str], tag: str = "copy") -> int:
+    """BLAKE2b (8 bytes) of `tag` and each of the sorted `words` after a unit separator:
+    "copy" for a long post's words, "short" for a short post's words, hashtags and domains
+    (no word holds "#" or ".", so the two kinds of set never meet)."""
+    text = tag + "".join("\x1f" + word for word in words)
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 

@@ -91,7 +91,12 @@ def author_keys(dids: pl.Series) -> pl.Series:
 
 
 def word_set_keys(
-    per_post: pl.Series, keywords: pl.Series, kinds: pl.Series, minutes: pl.Series, min_words: int
+    per_post: pl.Series,
+    keywords: pl.Series,
+    kinds: pl.Series,
+    minutes: pl.Series,
+    min_words: int,
+    short_min_tokens: int,
 ) -> pl.Series:
     """`trendlake.copies.copy_keys`, computed natively (`post_keywords`' three series and
     each post's minute as Int64)."""
@@ -104,16 +109,32 @@ def word_set_keys(
     count_data = _bytes(counts.buffers()[1])
     assert count_data is not None
     count_data = count_data[counts.offset * 4 : (counts.offset + n) * 4]
-    is_word = (kinds == "word").fill_null(False).cast(pl.UInt8).rechunk().to_arrow()
-    word_data = _bytes(is_word.buffers()[1])
-    word_data = (word_data or memoryview(b""))[is_word.offset : is_word.offset + len(is_word)]
+    # Per pair: 1 a word, 2 a hashtag or domain (a short post's key holds them), 0 a phrase.
+    token_kinds = (
+        pl.select(
+            pl.when(kinds == "word")
+            .then(1)
+            .when(kinds.is_in(["hashtag", "domain"]))
+            .then(2)
+            .otherwise(0)
+            .cast(pl.UInt8)
+        )
+        .to_series()
+        .rechunk()
+        .to_arrow()
+    )
+    kind_data = _bytes(token_kinds.buffers()[1])
+    kind_data = (kind_data or memoryview(b""))[
+        token_kinds.offset : token_kinds.offset + len(token_kinds)
+    ]
     keys = trendlake_native.word_set_keys(
         n,
         count_data,
         _string_parts(keywords.rechunk().to_arrow()),
-        word_data,
+        kind_data,
         _int64_data(minutes),
         min_words,
+        short_min_tokens,
     )
     series = _int64_series(keys, n).rename("copy_key")
     return pl.select(pl.when(series != 0).then(series)).to_series()

@@ -134,7 +134,8 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         pa.list_(pa.int64()),
         True,
         "texts of those posts (64-bit keys of the word set of each post with 6 or more "
-        "distinct words, near copies of one minute sharing their template's key, "
+        "distinct words, near copies of one minute sharing their template's key; of a "
+        "shorter post's words, hashtags and domains when it has a word and 2 of them; "
         "trendlake.copies; else of its author), sorted; null in rows counted before the "
         "column existed",
     ),
@@ -228,8 +229,9 @@ TREND_SCORES_SCHEMA: Final = _schema(
         pa.int64(),
         True,
         "distinct texts of the window's posts: copies of a text with 6 or more distinct "
-        "words, word for word or near (its template), count once, other posts once per "
-        "author (null: not known)",
+        "words, word for word or near (its template), count once, as do copies word for "
+        "word of a shorter text with its hashtags and domains; other posts once per author "
+        "(null: not known)",
     ),
     (
         "recent_copies",

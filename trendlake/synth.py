@@ -120,12 +120,17 @@ TEMPLATE_CODES = 2
 PUPPET_RING_TYPE = "sockpuppet_ring"
 PUPPET_RING_ACCOUNTS = 8
 PUPPET_RING_POSTS = (60, 100)  # a minute, all accounts together
-RING_TYPES = (RING_TYPE, TEMPLATE_RING_TYPE, PUPPET_RING_TYPE)
+# A short ring (`spam=True` too): a copy ring whose text is a few words and its link ("check
+# my profile", "free followers"), too short for near copies, pasted word for word.
+SHORT_RING_TYPE = "short_ring"
+SHORT_RING_WORDS = 3
+RING_TYPES = (RING_TYPE, TEMPLATE_RING_TYPE, PUPPET_RING_TYPE, SHORT_RING_TYPE)
 _ACCOUNTS = {  # the accounts of each flood of many (the others have one)
     "sockpuppet_flood": SOCKPUPPETS,
     RING_TYPE: RING_ACCOUNTS,
     TEMPLATE_RING_TYPE: RING_ACCOUNTS,
     PUPPET_RING_TYPE: PUPPET_RING_ACCOUNTS,
+    SHORT_RING_TYPE: RING_ACCOUNTS,
 }
 # Reply storms under one post, echoing a word of it: a busy thread, not a trend (decoys).
 CONVERSATION_AT = (0.45, 0.85)  # where in the post-baseline part each one starts
@@ -694,7 +699,8 @@ def _plan_ring(
 ) -> _Injection | None:
     """A copy ring: RING_ACCOUNTS accounts posting one English text, a new word in it; a
     template ring (TEMPLATE_RING_TYPE) fills TEMPLATE_CODES codes into each copy; a
-    sockpuppet ring (PUPPET_RING_TYPE) posts the word in sentences of its own.
+    sockpuppet ring (PUPPET_RING_TYPE) posts the word in sentences of its own; a short ring
+    (SHORT_RING_TYPE) pastes a text of SHORT_RING_WORDS words, the new word and its link.
 
     Its own random stream, planned last, so the other floods and decoys stay as they were.
     """
@@ -710,7 +716,8 @@ def _plan_ring(
         return _Injection(keyword, "word", ring_type, "en", keyword, onset, counts, [])
     counts = [rng.randint(12, 24) for _ in range(SPAM_MINUTES)]
     vocab = _vocab("en")
-    pieces = _decorate(rng, rng.choices(vocab.words, cum_weights=vocab.cum, k=RING_WORDS), "en")
+    size = SHORT_RING_WORDS if ring_type == SHORT_RING_TYPE else RING_WORDS
+    pieces = _decorate(rng, rng.choices(vocab.words, cum_weights=vocab.cum, k=size), "en")
     pieces.insert(rng.randrange(len(pieces) + 1), _Piece(keyword, True))
     ring = _Injection(keyword, "word", ring_type, "en", keyword, onset, counts, [])
     ring.copy, ring.copy_host = tuple(pieces), _domain(rng, reserved)
@@ -1442,8 +1449,9 @@ def generate(
     `spam` adds floods of other shapes as decoys (SPAM_TYPES): one account posting ten times
     the stream's rate, hashtag, link and ramp floods by one account, and 4 sockpuppets; and a
     ring of 12 accounts posting one text word for word (RING_TYPE), another filling two
-    made-up codes into each copy of theirs (TEMPLATE_RING_TYPE), and 8 sockpuppets posting
-    a new word 8-12 times a minute each (PUPPET_RING_TYPE).
+    made-up codes into each copy of theirs (TEMPLATE_RING_TYPE), 8 sockpuppets posting a new
+    word 8-12 times a minute each (PUPPET_RING_TYPE), and 12 accounts pasting three words, a
+    new word and a link (SHORT_RING_TYPE).
     `cjk_bursts` makes the new-word bursts new Han compounds posted in Japanese and Chinese
     by turns (``地震速報``-like: two everyday words, new together).
     """

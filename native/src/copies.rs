@@ -2,10 +2,12 @@
 //!
 //! This is `trendlake.copies.copy_keys`, whose Python reference gives the same keys: a post
 //! with at least `min_words` distinct words gets BLAKE2b of "copy" followed by each of its
-//! distinct words, sorted, after a unit separator; a shorter post gets 0 (no key). Then the
-//! posts of each minute whose word sets are near-identical (Jaccard >= 3/5, found with
-//! MinHash bands and checked exactly) form clusters, and every post of a cluster takes the
-//! key of the words more than half of the cluster's posts have: the ring's template.
+//! distinct words, sorted, after a unit separator; a shorter post with a word, of "short"
+//! and its distinct words, hashtags and domains together, when they are at least
+//! `short_min_tokens`; any other post gets 0 (no key). Then the posts of each minute whose
+//! word sets (long posts only) are near-identical (Jaccard >= 3/5, found with MinHash bands
+//! and checked exactly) form clusters, and every post of a cluster takes the key of the
+//! words more than half of the cluster's posts have: the ring's template.
 
 use std::collections::HashMap;
 
@@ -22,50 +24,61 @@ const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Per post of `n` (its pair count in `counts`, u32 LE, and its minute in `minutes`, i64
 /// LE), the key of its text, as little-endian int64s; `keywords` is the large_utf8 array of
-/// every post's pairs one after the other and `is_word` one byte per pair, 1 for a word.
+/// every post's pairs one after the other and `token_kinds` one byte per pair: 1 for a
+/// word, 2 for a hashtag or domain, 0 for anything else.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 pub fn word_set_keys<'py>(
     py: Python<'py>,
     n: usize,
     counts: &Bound<'py, PyAny>,
     keywords: &Bound<'py, PyTuple>,
-    is_word: &Bound<'py, PyAny>,
+    token_kinds: &Bound<'py, PyAny>,
     minutes: &Bound<'py, PyAny>,
     min_words: usize,
+    short_min_tokens: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     check_rows(n, "word_set_keys")?;
     let missing = || PyValueError::new_err("word_set_keys: buffer missing");
     let counts = Bytes::of(counts)?.ok_or_else(missing)?;
-    let is_word = Bytes::of(is_word)?.ok_or_else(missing)?;
+    let token_kinds = Bytes::of(token_kinds)?.ok_or_else(missing)?;
     let minutes = int64_buffer(minutes, n, "word_set_keys")?;
-    let (counts, is_word, minutes) = (counts.slice(), is_word.slice(), minutes.slice());
+    let (counts, kinds, minutes) = (counts.slice(), token_kinds.slice(), minutes.slice());
+    let lengths = Lengths {
+        min_words,
+        short_min_tokens,
+    };
     if counts.len() != n * 4 {
         return Err(PyValueError::new_err(format!(
             "word_set_keys: expected {n} pair counts"
         )));
     }
     let keywords = StrArray::of(keywords)?;
-    let mut texts = Texts::with_capacity(n, is_word.len());
+    let mut texts = Texts::with_capacity(n, kinds.len());
     let mut words: Vec<&[u8]> = Vec::new();
+    let mut tags: Vec<&[u8]> = Vec::new();
     let mut pair = 0usize;
     for i in 0..n {
         let count = u32::from_le_bytes(counts[i * 4..i * 4 + 4].try_into().unwrap()) as usize;
         let end = pair + count;
-        if end > is_word.len() {
+        if end > kinds.len() {
             return Err(PyValueError::new_err(
                 "word_set_keys: more pairs counted than given",
             ));
         }
         words.clear();
-        for (j, &flag) in is_word[pair..end].iter().enumerate() {
-            if flag == 1 {
-                words.push(keywords.get_bytes(pair + j)?.unwrap_or_default());
+        tags.clear();
+        for (j, &kind) in kinds[pair..end].iter().enumerate() {
+            match kind {
+                1 => words.push(keywords.get_bytes(pair + j)?.unwrap_or_default()),
+                2 => tags.push(keywords.get_bytes(pair + j)?.unwrap_or_default()),
+                _ => {}
             }
         }
         pair = end;
-        texts.push(&mut words, min_words);
+        texts.push(&mut words, &mut tags, lengths);
     }
-    if pair != is_word.len() {
+    if pair != kinds.len() {
         return Err(PyValueError::new_err(
             "word_set_keys: fewer pairs counted than given",
         ));
@@ -78,8 +91,16 @@ pub fn word_set_keys<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// Every post's distinct words and their hashes, each sorted, one post after the other,
-/// with its key and MinHash band keys; a post with too few words has none (key 0).
+/// How many words a post's own key needs, and a short post's words and tags.
+#[derive(Clone, Copy)]
+struct Lengths {
+    min_words: usize,
+    short_min_tokens: usize,
+}
+
+/// Every long post's distinct words and their hashes, each sorted, one post after the
+/// other, with its key and MinHash band keys; a short post has neither words nor bands,
+/// and a key only of its text word for word (or none: 0).
 ///
 /// All of it is computed in the posts' own order: clustering visits them by key, and
 /// reading words from the Arrow buffers in that order missed the caches on every word.
@@ -108,13 +129,22 @@ impl<'a> Texts<'a> {
         }
     }
 
-    /// Adds a post of `words` (in any order, repeats allowed; left sorted and distinct).
-    fn push(&mut self, words: &mut Vec<&'a [u8]>, min_words: usize) {
+    /// Adds a post of `words` and `tags` (in any order, repeats allowed; left sorted).
+    fn push(&mut self, words: &mut Vec<&'a [u8]>, tags: &mut Vec<&'a [u8]>, lengths: Lengths) {
         // Byte order of UTF-8 is code point order: Python's `sorted` of the same strings.
         words.sort_unstable();
         words.dedup();
         let (mut key, mut bands) = (0, [0u64; BANDS]);
-        if words.len() >= min_words.max(1) {
+        if !words.is_empty() && words.len() < lengths.min_words {
+            // A short post: its words, hashtags and domains word for word (no word holds
+            // "#" or ".", so a tag never equals a word).
+            tags.extend_from_slice(words);
+            tags.sort_unstable();
+            tags.dedup();
+            if tags.len() >= lengths.short_min_tokens {
+                key = tagged_set_key(b"short", tags);
+            }
+        } else if words.len() >= lengths.min_words.max(1) {
             key = set_key(words);
             self.words.extend_from_slice(words);
             let first = self.hashes.len();
@@ -177,7 +207,10 @@ fn dedup_in_place<T: PartialEq + Copy>(values: &mut [T]) -> usize {
 fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
     let mut keys = texts.keys.clone();
     // Ordered by minute, then key, so the clusters do not depend on the posts' order.
-    let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
+    // Long posts only: a short post has no words to cluster by.
+    let mut order: Vec<usize> = (0..keys.len())
+        .filter(|&i| keys[i] != 0 && !texts.words(i).is_empty())
+        .collect();
     order.sort_unstable_by_key(|&i| (minute_of(i), keys[i], i));
     let mut buckets = Vec::new();
     let mut start = 0;
@@ -294,8 +327,13 @@ fn majority_words<'a, 'w: 'a>(
 
 /// `blake2_key` of "copy" and each word after a 0x1f byte.
 fn set_key(words: &[&[u8]]) -> i64 {
+    tagged_set_key(b"copy", words)
+}
+
+/// `blake2_key` of `tag` and each word after a 0x1f byte.
+fn tagged_set_key(tag: &[u8], words: &[&[u8]]) -> i64 {
     let separated = words.iter().flat_map(|word| [&b"\x1f"[..], word]);
-    blake2_key_of(std::iter::once(&b"copy"[..]).chain(separated))
+    blake2_key_of(std::iter::once(tag).chain(separated))
 }
 
 /// FNV-1a of the bytes, finalized: `trendlake.copies._word_hash`.
@@ -320,6 +358,11 @@ fn fmix(mut k: u64) -> u64 {
 mod tests {
     use super::*;
 
+    const LENGTHS: Lengths = Lengths {
+        min_words: 6,
+        short_min_tokens: 2,
+    };
+
     #[test]
     fn fmix_and_word_hash_match_the_python_reference() {
         // Values printed by trendlake.copies._fmix and _word_hash.
@@ -334,10 +377,10 @@ mod tests {
         for code in [&b"aa11"[..], b"bb22", b"cc33"] {
             let mut words = template.clone();
             words.push(code);
-            texts.push(&mut words, 6);
+            texts.push(&mut words, &mut Vec::new(), LENGTHS);
         }
         let other: Vec<&[u8]> = vec![b"garden", b"morning", b"roses", b"sunny", b"today", b"walk"];
-        texts.push(&mut other.clone(), 6);
+        texts.push(&mut other.clone(), &mut Vec::new(), LENGTHS);
         let keys = near_copy_keys(&texts, |_| 0);
         assert_eq!(keys[0], set_key(&template));
         assert_eq!(keys[0], keys[1]);
@@ -346,5 +389,33 @@ mod tests {
         // In different minutes they are not clustered.
         let apart = near_copy_keys(&texts, |i| i as i64);
         assert_ne!(apart[0], apart[1]);
+    }
+
+    #[test]
+    fn short_posts_are_keyed_word_for_word_with_their_tags_and_never_clustered() {
+        let mut texts = Texts::with_capacity(5, 8);
+        for _ in 0..2 {
+            let (mut words, mut tags): (Vec<&[u8]>, Vec<&[u8]>) =
+                (vec![b"free", b"followers"], vec![b"spam.example"]);
+            texts.push(&mut words, &mut tags, LENGTHS);
+        }
+        texts.push(
+            &mut vec![&b"free"[..]],
+            &mut vec![&b"other.example"[..]],
+            LENGTHS,
+        );
+        texts.push(&mut vec![&b"mood"[..]], &mut Vec::new(), LENGTHS); // one word alone
+        texts.push(
+            &mut Vec::new(),
+            &mut vec![&b"#art"[..], b"#sketch"],
+            LENGTHS,
+        ); // no word
+        let keys = near_copy_keys(&texts, |_| 0);
+        let expected: Vec<&[u8]> = vec![b"followers", b"free", b"spam.example"];
+        assert_eq!(keys[0], tagged_set_key(b"short", &expected));
+        assert_eq!(keys[0], keys[1]);
+        assert_ne!(keys[2], keys[0]);
+        assert_ne!(keys[2], 0);
+        assert_eq!(&keys[3..], &[0, 0]);
     }
 }

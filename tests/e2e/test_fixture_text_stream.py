@@ -4,8 +4,9 @@ A few hundred real texts, posted over and over by thousands of accounts, are the
 bursts insert a keyword into them; an account floods, sockpuppets post a word or a hashtag
 several times a minute each, a ring of accounts pastes one advertisement, half of it as
 replies under other people's posts, and a ring of bots replies everywhere with a prize
-message greeting two names, other names in each copy. Replayed through the CLI the way the
-issue's checks replay streams the project has never seen.
+message greeting two names, other names in each copy; bots reply "check my profile" under
+other people's posts, and a ring posts two words and a link. Replayed through the CLI the way
+the issue's checks replay streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -108,6 +109,14 @@ def _write_stream(path: Path) -> None:
         for i in range(30):
             reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
             stream.post(f"did:plc:prize{i}", 110 + m, PRIZE.format(*rng.sample(NAMES, 2)), reply)
+    for m in range(20):  # 12 bots, 2 short replies a minute each, under others' posts
+        for i in range(24):
+            reply = f"at://{rng.choice(background)}/app.bsky.feed.post/x{rng.randrange(10**6)}"
+            stream.post(f"did:plc:replyguy{i % 12}", 20 + m, "check my profile zorvexa 😘", reply)
+    for m in range(20):  # 20 accounts, two words and a link, one post every 2 minutes each
+        for i in range(10):
+            link = f"https://getfollowz.example/{rng.randrange(10**6)}"
+            stream.post(f"did:plc:linkbot{(m * 10 + i) % 20}", 50 + m, f"free followers {link}")
     stream.events.sort(key=lambda event: event["time_us"])
     path.write_text("".join(json.dumps(event) + "\n" for event in stream.events))
 

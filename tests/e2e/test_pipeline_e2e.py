@@ -83,9 +83,10 @@ def test_injected_bursts_alert_and_decoys_do_not(processed: Path, small_stream: 
 def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
     """`synth --spam`: a flood at ten times the stream's rate, hashtag, link and ramp floods,
     four sockpuppets, a ring of 12 accounts pasting one text, another filling made-up codes
-    into each copy and 8 sockpuppets posting a word several times a minute each, replayed the
-    way a user would: no flood alerts (nor any word of the rings' texts), every burst does;
-    nor do the reply storms under one post (a busy thread, many authors)."""
+    into each copy, 8 sockpuppets posting a word several times a minute each and a ring
+    pasting a few words and a link, replayed the way a user would: no flood alerts (nor any
+    word of the rings' texts), every burst does; nor do the reply storms under one post (a
+    busy thread, many authors)."""
     stream, lake_dir = tmp_path / "spam.jsonl", tmp_path / "lake"
     cli("synth", "--out", str(stream), "--hours", "3", "--seed", "5", "--posts-per-minute",
         "100", "--spam", lake_dir=lake_dir)  # fmt: skip
@@ -101,7 +102,8 @@ def test_floods_of_other_shapes_never_alert(tmp_path: Path) -> None:
     assert sum(d["type"] == "copy_ring" for d in truth["decoys"]) == 1
     assert sum(d["type"] == "template_ring" for d in truth["decoys"]) == 1
     assert sum(d["type"] == "sockpuppet_ring" for d in truth["decoys"]) == 1
-    assert result.decoys == 12  # six floods, three rings, the stopword surge, two conversations
+    assert sum(d["type"] == "short_ring" for d in truth["decoys"]) == 1
+    assert result.decoys == 13  # six floods, four rings, the stopword surge, two conversations
     assert result.decoys_alerted == [], result.summary()
     assert result.false_alerts == [], result.summary()  # the ring's other words included
     assert result.missed == [], result.summary()

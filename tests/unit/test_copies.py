@@ -62,21 +62,53 @@ def test_word_for_word_copies_share_a_key_whatever_their_case_marks_and_order(
     other = [
         AD.replace("sneakers", "boots"),  # a word changed
         AD + " tomorrow",  # a word more
-        "happy new year everyone",  # too short to tell a copy from the same thought
     ]
     keys = _keys(same + other, native=native)
     assert keys[0] is not None and set(keys[: len(same)]) == {keys[0]}
     assert keys[len(same)] not in (None, keys[0])
     assert keys[len(same) + 1] not in (None, keys[0], keys[len(same)])
-    assert keys[-1] is None
 
 
-def test_a_post_needs_the_minimum_of_distinct_words_for_a_key() -> None:
+def test_a_post_below_the_minimum_of_words_is_keyed_word_for_word() -> None:
     words = ["zorblax", "quibble", "frobnitz", "wibble", "snorkel", "gadget", "widget"]
     at_minimum = " ".join(words[:COPY_MIN_WORDS])
     below = " ".join(words[: COPY_MIN_WORDS - 1])
     padded = " ".join([*words[: COPY_MIN_WORDS - 1], *words[: COPY_MIN_WORDS - 1]])
-    assert _keys([at_minimum, below, padded]) == [_keys([at_minimum])[0], None, None]
+    near = " ".join(words[: COPY_MIN_WORDS - 2])  # a word fewer: short posts are not clustered
+    keys = _keys([at_minimum, below, padded, near], minutes=[0, 0, 0, 0])
+    assert keys[0] == _keys([at_minimum])[0]
+    assert keys[1] is not None and keys[1] == keys[2] != keys[0]
+    assert keys[3] not in (None, keys[1])
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_short_posts_share_a_key_with_their_hashtags_and_domains_but_one_word_or_tags_alone_none(
+    native: bool,
+) -> None:
+    _native_or_skip(native)
+    same = [
+        "check my profile zorvexa 😘",
+        "Check my PROFILE, zorvexa!!",
+        "@someone.bsky.social check my profile zorvexa",
+    ]
+    spam = [
+        "free followers https://getfollowz.example/123",
+        "FREE followers https://getfollowz.example/987?ref=x",  # the path does not count
+    ]
+    other = [
+        "free followers https://other.example/1",  # another domain: another text
+        "free followers #sale",  # a hashtag more: another text
+        "happy new year everyone",  # people write it word for word too: a key of its own
+        "mood",  # one word alone: no key
+        "#eurovision #esc",  # hashtags alone: no key
+        "#eurovision https://vote.example/now",  # no word: no key
+    ]
+    keys = _keys(same + spam + other, native=native)
+    assert keys[0] is not None and set(keys[:3]) == {keys[0]}
+    assert keys[3] is not None and keys[3] == keys[4] != keys[0]
+    assert len({*keys[:3], keys[3], *keys[5:8]}) == 5
+    assert None not in keys[5:8]
+    assert keys[8:] == [None, None, None]
 
 
 @pytest.mark.skipif(not keywords_native.available(), reason="trendlake_native is not built")
@@ -87,6 +119,8 @@ def test_native_and_python_copy_keys_agree_on_many_languages() -> None:
         "Der neue Zug nach Berlin fährt heute später ab, alle Reisenden müssen warten",
         "오늘 서울 날씨가 정말 좋아서 공원에 산책하러 갔다가 친구를 만났어요",
         "#Tag only https://example.org/a",
+        "今日のライブ最高 #ドラマ",
+        "free followers https://getfollowz.example/1",
         "",
         "Última hora: el Ayuntamiento aprueba el nuevo plan de movilidad urbana sostenible",
     ]

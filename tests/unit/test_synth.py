@@ -493,6 +493,17 @@ def test_a_copy_ring_posts_one_text_word_for_word_from_its_own_accounts(
     assert len(texts) == 1 and len({r["text"] for r in records}) > 1
 
 
+def test_a_short_ring_pastes_a_few_words_its_word_and_a_link(spam_stream: Stream) -> None:
+    records = [p["commit"]["record"] for p in _ring_posts(spam_stream, synth.SHORT_RING_TYPE)]
+    texts = {r["text"].rsplit(" ", 1)[0] for r in records}  # the link left out
+    assert len(texts) == 1 and len({r["text"] for r in records}) > 1
+    (text,) = texts
+    assert len(text.split()) <= synth.SHORT_RING_WORDS + 2  # the words, its word, an emoji
+    # Too short for near copies: its text is keyed word for word with its link's domain.
+    links = [f["features"][0]["uri"] for r in records for f in r["facets"]]
+    assert len(links) == len(records) and len({link.split("/")[2] for link in links}) == 1
+
+
 def test_a_sockpuppet_ring_posts_its_word_several_times_a_minute_from_each_account(
     spam_stream: Stream,
 ) -> None:

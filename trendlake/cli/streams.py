@@ -52,7 +52,8 @@ def synth(
             help="add floods of other shapes as decoys: one account at ten times the stream's "
             "rate, hashtag, link and ramp floods by one account, four sockpuppets, a ring "
             "of 12 accounts pasting one text, a ring of 12 filling two made-up codes into "
-            "each copy, and 8 sockpuppets posting a new word 8-12 times a minute each"
+            "each copy, 8 sockpuppets posting a new word 8-12 times a minute each, and a "
+            "ring of 12 pasting three words, a new word and a link"
         ),
     ] = False,
     cjk_bursts: Annotated[
