@@ -88,9 +88,12 @@ def word_set_keys(
     minutes: memoryview,
     min_words: int,
     short_min_tokens: int,
+    short_near_min_tokens: int,
 ) -> bytes:
     """Per post of `n` (pair counts as uint32s, minutes as int64s, a byte per pair: 1 a
     word, 2 a hashtag or domain, 0 else), the key of its text when it has at least
     `min_words` distinct words, or for a shorter post with a word, of its words, hashtags
     and domains when they are at least `short_min_tokens`; else 0. Little-endian int64s:
-    near copies of one minute share their cluster's template key (`trendlake.copies`)."""
+    near copies of one minute (long posts, and short ones of at least
+    `short_near_min_tokens` tokens, apart) share their cluster's template key
+    (`trendlake.copies`)."""

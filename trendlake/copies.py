@@ -21,9 +21,13 @@ word swapped in each copy. So the posts of one minute whose word sets are near-i
 (Jaccard similarity >= 3/5, found with MinHash in NEAR_BANDS bands of NEAR_ROWS rows and
 checked exactly) form a cluster, and each post of a cluster takes the key of the words more
 than half of the cluster's posts share: its template, the same key in every minute the ring
-posts. A post alone in its minute keeps the key of its own words. The clusters are a pure
-function of the minute's posts (their order does not matter), so recomputing a minute gives
-the same keys.
+posts. Short posts of SHORT_NEAR_MIN_TOKENS words, hashtags and domains or more are
+clustered the same way among themselves ("grab free tokens, code k7xm2q" and a link, a code
+in each copy); shorter ones only match word for word: people write four words a word apart
+too often ("watching the eclipse from london/paris today"), and at three a changed word
+leaves half alike. A post alone in its minute keeps the key of its own words. The clusters
+are a pure function of the minute's posts (their order does not matter), so recomputing a
+minute gives the same keys.
 
 The compiled module (`native/src/copies.rs`) gives exactly these keys; this module is its
 reference and the fallback without it.
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -40,6 +45,7 @@ from trendlake import keywords_native
 
 COPY_MIN_WORDS = 6
 SHORT_COPY_MIN_TOKENS = 2  # a short post's words, hashtags and domains a key needs
+SHORT_NEAR_MIN_TOKENS = 5  # and to be clustered: see the module docstring
 NEAR_BANDS = 8  # MinHash bands; with NEAR_ROWS rows a pair at similarity 0.6 meets in one
 NEAR_ROWS = 3  # band with probability 0.91, a pair at 0.3 with 0.2 (then checked exactly)
 NEAR_JACCARD = (3, 5)  # shared words * 5 >= all words * 3: similarity 0.6 or more
@@ -63,29 +69,48 @@ def copy_keys(
     minute_numbers = minutes.cast(pl.Int64)
     if native and keywords_native.available():
         return keywords_native.word_set_keys(
-            per_post, keywords, kinds, minute_numbers, COPY_MIN_WORDS, SHORT_COPY_MIN_TOKENS
+            per_post,
+            keywords,
+            kinds,
+            minute_numbers,
+            COPY_MIN_WORDS,
+            SHORT_COPY_MIN_TOKENS,
+            SHORT_NEAR_MIN_TOKENS,
         )
     words, kind_names = keywords.to_list(), kinds.to_list()
-    sets: list[list[str] | None] = []  # the long posts' words, which near copies cluster by
-    short: list[int | None] = []
+    texts: list[_Text | None] = []
     position = 0
     for count in per_post.to_list():
-        end = position + count
-        own = range(position, end)
-        distinct = sorted({words[j] for j in own if kind_names[j] == "word"})
-        position = end
-        sets.append(distinct if len(distinct) >= COPY_MIN_WORDS else None)
-        tags = {words[j] for j in own if kind_names[j] in ("hashtag", "domain")}
-        tokens = len(distinct) + len(tags)
-        long_or_bare = len(distinct) >= COPY_MIN_WORDS or not distinct
-        short.append(
-            None
-            if long_or_bare or tokens < SHORT_COPY_MIN_TOKENS
-            else set_key(sorted(tags.union(distinct)), "short")
+        own = range(position, position + count)
+        position += count
+        texts.append(
+            _text(
+                {words[j] for j in own if kind_names[j] == "word"},
+                {words[j] for j in own if kind_names[j] in ("hashtag", "domain")},
+            )
         )
-    keys = _near_copy_keys(sets, minute_numbers.to_list())
-    merged = [key if key is not None else other for key, other in zip(keys, short, strict=True)]
-    return pl.Series("copy_key", merged, dtype=pl.Int64)
+    keys = _near_copy_keys(texts, minute_numbers.to_list())
+    return pl.Series("copy_key", keys, dtype=pl.Int64)
+
+
+@dataclass(frozen=True)
+class _Text:
+    """What a post's key is taken of: its sorted tokens, under `tag` ("copy": a long post's
+    words; "short": a short post's words, hashtags and domains), and whether near copies
+    of it are looked for."""
+
+    tokens: list[str]
+    tag: str
+    clustered: bool
+
+
+def _text(words: set[str], tags: set[str]) -> _Text | None:
+    if len(words) >= COPY_MIN_WORDS:
+        return _Text(sorted(words), "copy", True)
+    tokens = sorted(words | tags)
+    if not words or len(tokens) < SHORT_COPY_MIN_TOKENS:
+        return None
+    return _Text(tokens, "short", len(tokens) >= SHORT_NEAR_MIN_TOKENS)
 
 
 def set_key(words: list[str], tag: str = "copy") -> int:
@@ -97,27 +122,29 @@ def set_key(words: list[str], tag: str = "copy") -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
-def _near_copy_keys(sets: list[list[str] | None], minutes: list[int | None]) -> list[int | None]:
-    keys: list[int | None] = [None if words is None else set_key(words) for words in sets]
-    by_minute: defaultdict[int | None, list[int]] = defaultdict(list)
-    for i, words in enumerate(sets):
-        if words is not None:
-            by_minute[minutes[i]].append(i)
-    for posts in by_minute.values():
+def _near_copy_keys(texts: list[_Text | None], minutes: list[int | None]) -> list[int | None]:
+    keys = [None if text is None else set_key(text.tokens, text.tag) for text in texts]
+    # Long and short texts are clustered apart: their tokens are not of one kind.
+    groups: defaultdict[tuple[int | None, str], list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        if text is not None and text.clustered:
+            groups[minutes[i], text.tag].append(i)
+    for (_, tag), posts in groups.items():
         # Ordered by key, so the clusters do not depend on the order the posts came in.
         posts.sort(key=lambda i: (keys[i], i))
-        cluster_of = _clusters([(keys[i], sets[i] or []) for i in posts])
+        sets = [texts[i].tokens for i in posts]  # type: ignore[union-attr]
+        cluster_of = _clusters([(keys[i], own) for i, own in zip(posts, sets, strict=True)])
         members: defaultdict[int, list[int]] = defaultdict(list)
         for local, root in enumerate(cluster_of):
-            members[root].append(posts[local])
+            members[root].append(local)
         for cluster in members.values():
             if len(cluster) < 2:
                 continue
-            template = _majority_words([sets[i] or [] for i in cluster])
+            template = _majority_words([sets[local] for local in cluster])
             if template:
-                key = set_key(template)
-                for i in cluster:
-                    keys[i] = key
+                key = set_key(template, tag)
+                for local in cluster:
+                    keys[posts[local]] = key
     return keys
 
 

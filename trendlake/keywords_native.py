@@ -97,6 +97,7 @@ def word_set_keys(
     minutes: pl.Series,
     min_words: int,
     short_min_tokens: int,
+    short_near_min_tokens: int,
 ) -> pl.Series:
     """`trendlake.copies.copy_keys`, computed natively (`post_keywords`' three series and
     each post's minute as Int64)."""
@@ -135,6 +136,7 @@ def word_set_keys(
         _int64_data(minutes),
         min_words,
         short_min_tokens,
+        short_near_min_tokens,
     )
     series = _int64_series(keys, n).rename("copy_key")
     return pl.select(pl.when(series != 0).then(series)).to_series()

@@ -5,9 +5,11 @@
 //! distinct words, sorted, after a unit separator; a shorter post with a word, of "short"
 //! and its distinct words, hashtags and domains together, when they are at least
 //! `short_min_tokens`; any other post gets 0 (no key). Then the posts of each minute whose
-//! word sets (long posts only) are near-identical (Jaccard >= 3/5, found with MinHash bands
-//! and checked exactly) form clusters, and every post of a cluster takes the key of the
-//! words more than half of the cluster's posts have: the ring's template.
+//! word sets are near-identical (Jaccard >= 3/5, found with MinHash bands and checked
+//! exactly) form clusters, and every post of a cluster takes the key of the words more than
+//! half of the cluster's posts have: the ring's template. Long posts are clustered by their
+//! words; short ones with at least `short_near_min_tokens` tokens by those, among
+//! themselves.
 
 use std::collections::HashMap;
 
@@ -37,6 +39,7 @@ pub fn word_set_keys<'py>(
     minutes: &Bound<'py, PyAny>,
     min_words: usize,
     short_min_tokens: usize,
+    short_near_min_tokens: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     check_rows(n, "word_set_keys")?;
     let missing = || PyValueError::new_err("word_set_keys: buffer missing");
@@ -47,6 +50,7 @@ pub fn word_set_keys<'py>(
     let lengths = Lengths {
         min_words,
         short_min_tokens,
+        short_near_min_tokens,
     };
     if counts.len() != n * 4 {
         return Err(PyValueError::new_err(format!(
@@ -91,16 +95,19 @@ pub fn word_set_keys<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// How many words a post's own key needs, and a short post's words and tags.
+/// How many words a long post needs, and how many words and tags a short post's key and
+/// its near copies need.
 #[derive(Clone, Copy)]
 struct Lengths {
     min_words: usize,
     short_min_tokens: usize,
+    short_near_min_tokens: usize,
 }
 
-/// Every long post's distinct words and their hashes, each sorted, one post after the
-/// other, with its key and MinHash band keys; a short post has neither words nor bands,
-/// and a key only of its text word for word (or none: 0).
+/// Every clustered post's distinct tokens (a long post's words, a short post's words and
+/// tags) and their hashes, each sorted, one post after the other, with its key, whether it
+/// is short, and its MinHash band keys; a post that is not clustered has no tokens or
+/// bands, and a key only of its text word for word (or none: 0).
 ///
 /// All of it is computed in the posts' own order: clustering visits them by key, and
 /// reading words from the Arrow buffers in that order missed the caches on every word.
@@ -110,6 +117,7 @@ struct Texts<'a> {
     hashes: Vec<u64>,
     hash_starts: Vec<usize>,
     keys: Vec<i64>,
+    short: Vec<bool>,
     bands: Vec<[u64; BANDS]>,
 }
 
@@ -125,6 +133,7 @@ impl<'a> Texts<'a> {
             hashes: Vec::with_capacity(words),
             hash_starts,
             keys: Vec::with_capacity(posts),
+            short: Vec::with_capacity(posts),
             bands: Vec::with_capacity(posts),
         }
     }
@@ -135,20 +144,29 @@ impl<'a> Texts<'a> {
         words.sort_unstable();
         words.dedup();
         let (mut key, mut bands) = (0, [0u64; BANDS]);
-        if !words.is_empty() && words.len() < lengths.min_words {
-            // A short post: its words, hashtags and domains word for word (no word holds
-            // "#" or ".", so a tag never equals a word).
+        let short = !words.is_empty() && words.len() < lengths.min_words;
+        let mut clustered: &[&'a [u8]] = &[];
+        if short {
+            // Its words, hashtags and domains together (no word holds "#" or ".", so a tag
+            // never equals a word).
             tags.extend_from_slice(words);
             tags.sort_unstable();
             tags.dedup();
             if tags.len() >= lengths.short_min_tokens {
                 key = tagged_set_key(b"short", tags);
             }
+            if tags.len() >= lengths.short_near_min_tokens.max(lengths.short_min_tokens) {
+                clustered = tags;
+            }
         } else if words.len() >= lengths.min_words.max(1) {
             key = set_key(words);
-            self.words.extend_from_slice(words);
+            clustered = words;
+        }
+        if !clustered.is_empty() {
+            self.words.extend_from_slice(clustered);
             let first = self.hashes.len();
-            self.hashes.extend(words.iter().map(|word| word_hash(word)));
+            self.hashes
+                .extend(clustered.iter().map(|token| word_hash(token)));
             self.hashes[first..].sort_unstable();
             let distinct = dedup_in_place(&mut self.hashes[first..]);
             self.hashes.truncate(first + distinct);
@@ -157,6 +175,7 @@ impl<'a> Texts<'a> {
         self.word_starts.push(self.words.len());
         self.hash_starts.push(self.hashes.len());
         self.keys.push(key);
+        self.short.push(short);
         self.bands.push(bands);
     }
 
@@ -206,17 +225,18 @@ fn dedup_in_place<T: PartialEq + Copy>(values: &mut [T]) -> usize {
 /// cluster's template key.
 fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
     let mut keys = texts.keys.clone();
-    // Ordered by minute, then key, so the clusters do not depend on the posts' order.
-    // Long posts only: a short post has no words to cluster by.
+    // Ordered by minute, then key, so the clusters do not depend on the posts' order; long
+    // and short posts apart, as their tokens are not of one kind.
+    let group = |i: usize| (minute_of(i), texts.short[i]);
     let mut order: Vec<usize> = (0..keys.len())
         .filter(|&i| keys[i] != 0 && !texts.words(i).is_empty())
         .collect();
-    order.sort_unstable_by_key(|&i| (minute_of(i), keys[i], i));
+    order.sort_unstable_by_key(|&i| (group(i), keys[i], i));
     let mut buckets = Vec::new();
     let mut start = 0;
     while start < order.len() {
-        let minute = minute_of(order[start]);
-        let end = start + order[start..].partition_point(|&i| minute_of(i) == minute);
+        let this = group(order[start]);
+        let end = start + order[start..].partition_point(|&i| group(i) == this);
         let posts = &order[start..end];
         let cluster_of = clusters(posts, texts, &mut buckets);
         let mut size = vec![0u32; posts.len()];
@@ -238,7 +258,8 @@ fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
             let members = cluster.iter().map(|&(_, i)| texts.words(i));
             let template = majority_words(members, cluster.len());
             if !template.is_empty() {
-                let key = set_key(&template);
+                let tag: &[u8] = if this.1 { b"short" } else { b"copy" };
+                let key = tagged_set_key(tag, &template);
                 for &(_, i) in cluster {
                     keys[i] = key;
                 }
@@ -361,6 +382,7 @@ mod tests {
     const LENGTHS: Lengths = Lengths {
         min_words: 6,
         short_min_tokens: 2,
+        short_near_min_tokens: 4,
     };
 
     #[test]

@@ -5,8 +5,9 @@ bursts insert a keyword into them; an account floods, sockpuppets post a word or
 several times a minute each, a ring of accounts pastes one advertisement, half of it as
 replies under other people's posts, and a ring of bots replies everywhere with a prize
 message greeting two names, other names in each copy; bots reply "check my profile" under
-other people's posts, and a ring posts two words and a link. Replayed through the CLI the way
-the issue's checks replay streams the project has never seen.
+other people's posts, a ring posts two words and a link, and another a few words, a code of
+its own in each copy and a link. Replayed through the CLI the way the issue's checks replay
+streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ def _write_stream(path: Path) -> None:
         for i in range(10):
             link = f"https://getfollowz.example/{rng.randrange(10**6)}"
             stream.post(f"did:plc:linkbot{(m * 10 + i) % 20}", 50 + m, f"free followers {link}")
+    for m in range(15):  # 15 accounts, 2 a minute each: 4 words, a code and a link
+        for i in range(30):
+            code = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz23456789", k=6))
+            link = f"https://zentrodrop.example/{rng.randrange(10**6)}"
+            stream.post(f"did:plc:codebot{i % 15}", 90 + m, f"grab free tokens code {code} {link}")
     stream.events.sort(key=lambda event: event["time_us"])
     path.write_text("".join(json.dumps(event) + "\n" for event in stream.events))
 

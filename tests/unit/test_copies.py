@@ -244,6 +244,24 @@ def test_near_copies_of_one_minute_share_their_templates_key(native: bool) -> No
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_short_near_copies_with_enough_tokens_share_their_templates_key(native: bool) -> None:
+    _native_or_skip(native)
+    codes = ["k7xm2q", "a8bn3p", "zz41qt", "pq9w2e"]
+    # 4 words, the code and the domain: 6 tokens, one changed in each copy (5 of 7 alike).
+    ring = [f"grab free tokens code {code} https://zentrodrop.example/{code}" for code in codes]
+    # People writing 4 tokens a word apart are not clustered (3 of 5 would be enough).
+    people = ["watching the eclipse from london today", "watching the eclipse from paris today"]
+    texts = ring + people
+    keys = _keys(texts, native=native, minutes=[0] * len(texts))
+    template = _keys(["grab free tokens code https://zentrodrop.example/x"])[0]
+    assert set(keys[: len(ring)]) == {template}
+    assert keys[len(ring) :] == [_keys([text])[0] for text in people]
+    assert len(set(keys[len(ring) :])) == 2
+    # Long and short texts are clustered apart, and their keys never meet.
+    assert template != _keys([AD])[0]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_texts_sharing_less_than_three_fifths_of_their_words_are_not_copies(
     native: bool,
 ) -> None:
@@ -288,12 +306,15 @@ def test_native_and_python_near_copy_keys_agree_on_a_random_ring() -> None:
     native = _keys(texts, minutes=minutes)
     assert native == _keys(texts, native=False, minutes=minutes)
     assert len(set(native[:120])) <= 20  # the ring folds to a few keys a minute
-    assert len(set(native[120:])) >= 55  # the other posts stay themselves
+    assert len(set(native[120:180])) >= 55  # the other posts stay themselves
+    assert len(set(native[180:])) < 20  # the short ones cluster among themselves
+    assert not set(native[180:]) & set(native[:180])
 
 
 def _spun_ring(rng: random.Random) -> list[str]:
     """120 copies of a 12-word text with 2 or 3 words swapped in each, then 60 other posts
-    of the same 40 words: clusters that chain, where the order of the checks matters."""
+    of the same 40 words: clusters that chain, where the order of the checks matters; then
+    40 short posts of 4 of the text's first 5 words and a link or hashtag of four."""
     vocabulary = [words[0] for words in _distinct_texts(40, 1)]
     base = rng.sample(vocabulary, 12)
     texts = []
@@ -302,4 +323,8 @@ def _spun_ring(rng: random.Random) -> list[str]:
         for i in rng.sample(range(12), rng.choice((2, 3))):
             words[i] = rng.choice(vocabulary)
         texts.append(" ".join(words))
-    return texts + [" ".join(rng.sample(vocabulary, 8)) for _ in range(60)]
+    others = [" ".join(rng.sample(vocabulary, 8)) for _ in range(60)]
+    # Short ones, some near copies of each other: 4 of the 40 words and a domain or a tag.
+    tails = ["https://a.example/1", "https://b.example/2", "#spin", "#spun"]
+    short = [f"{' '.join(rng.sample(base[:5], 4))} {rng.choice(tails)}" for _ in range(40)]
+    return texts + others + short
