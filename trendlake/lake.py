@@ -251,7 +251,7 @@ class Lake:
             scan = scan.filter(condition)
         if where is not None:
             scan = scan.filter(where)
-        return scan.select(wanted).collect()
+        return aligned_chunks(scan.select(wanted).collect())
 
     def transaction_version(self, name: str, app_id: str) -> int | None:
         table = self.table(name)
@@ -369,6 +369,32 @@ def _conformed(data: pa.Table, spec: TableSpec) -> pa.Table:
 
 def _partition_date(spec: TableSpec) -> str:
     return spec.partition_by[0]
+
+
+def aligned_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every column cut into the chunks most of its columns have.
+
+    Polars' Delta scan hands back the column a range is filtered on in a chunk per piece
+    (118 for eleven minutes of keyword counts at 250,000 posts a minute) and the others in a
+    few. Every later operation on the frame then rechunks to line them up, whatever it
+    selects: 0.10 s of CPU each time on those counts, half of `window_bounds`. Cutting the
+    odd columns to the common boundaries costs a few milliseconds and copies no list.
+    """
+    layouts = [frame[name].chunk_lengths() for name in frame.columns]
+    common = max(layouts, key=layouts.count, default=None)
+    if common is None or all(layout == common for layout in layouts):
+        return frame
+    columns = []
+    for name, layout in zip(frame.columns, layouts, strict=True):
+        column = frame[name]
+        if layout != common:
+            whole, offset, pieces = column.rechunk(), 0, []
+            for length in common:
+                pieces.append(whole.slice(offset, length))
+                offset += length
+            column = pl.concat(pieces, rechunk=False)
+        columns.append(column)
+    return pl.DataFrame(columns)
 
 
 def _range_condition(

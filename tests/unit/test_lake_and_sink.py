@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
@@ -14,7 +17,7 @@ from trendlake.errors import LakeError
 from trendlake.ingest.events import Decoded
 from trendlake.ingest.records import post_row
 from trendlake.ingest.sinks import LakeSink
-from trendlake.lake import Lake
+from trendlake.lake import Lake, aligned_chunks
 from trendlake.models import KEYWORD_COUNTS, POSTS, TABLES, TREND_SCORES
 from trendlake.windows import author_key
 
@@ -66,6 +69,42 @@ def test_a_lake_whose_path_needs_escaping_reads_its_rows(tmp_path: Path, folder:
     rows = lake.read(KEYWORD_COUNTS, T0 + timedelta(minutes=1), T0 + timedelta(minutes=4))
     assert rows.sort("minute")["minute"].to_list() == [T0 + timedelta(minutes=m) for m in (1, 2, 3)]
     assert rows["posts"].to_list() == [2, 2, 2]
+
+
+def test_aligned_chunks_cuts_odd_columns_to_the_common_chunks_and_keeps_the_rows() -> None:
+    def chunked(values: Sequence[object], cut: list[int]) -> pl.Series:
+        bounds = [0, *cut, len(values)]
+        pieces = [pl.Series("x", values[a:b]) for a, b in pairwise(bounds)]
+        return pl.concat(pieces, rechunk=False)
+
+    values = list(range(10))
+    frame = pl.DataFrame(
+        [
+            chunked(values, [1, 2, 3, 4, 5, 6, 7]).rename("minute"),  # one chunk per piece
+            chunked([[v] for v in values], [5]).rename("keys"),
+            chunked([str(v) for v in values], [5]).rename("keyword"),
+        ]
+    )
+    assert frame.n_chunks("all") == [8, 2, 2]
+    aligned = aligned_chunks(frame)
+    assert aligned.n_chunks("all") == [2, 2, 2]
+    assert aligned["minute"].chunk_lengths() == [5, 5]
+    assert aligned.equals(frame)
+    assert aligned_chunks(aligned) is aligned  # already aligned: returned as it is
+
+
+def test_reads_come_back_with_their_columns_in_the_same_chunks(lake: Lake) -> None:
+    # A commit a minute, as live mode writes: a file each, read back in a chunk each,
+    # except the columns the scan makes (the date partition) or filters on.
+    for m in range(6):
+        minute = T0 + timedelta(minutes=m)
+        lake.replace_range(
+            KEYWORD_COUNTS, _counts([m, m], 1), minute, minute + timedelta(minutes=1)
+        )
+    frame = lake.read(KEYWORD_COUNTS, T0 + timedelta(minutes=1), T0 + timedelta(minutes=5))
+    assert frame.height == 8
+    layouts = {tuple(frame[name].chunk_lengths()) for name in frame.columns}
+    assert len(layouts) == 1, layouts
 
 
 def test_replace_range_rejects_rows_outside_the_range(lake: Lake) -> None:
