@@ -8,13 +8,17 @@ A post's text is the set of its distinct words, as the tokenizer kept them: case
 punctuation, emoji, numbers, hashtags, mentions, link paths, word order and repeats do not
 tell two copies apart.
 
-A short post, with fewer than COPY_MIN_WORDS words, is keyed by its words, hashtags and
-link domains together, word for word, when it has a word and SHORT_COPY_MIN_TOKENS of them
-in all: a ring of accounts pasting "check my profile" under other people's posts, or "free
-followers" and a link, is one voice too. People who write "happy new year" word for word
-count once for that text, and once more for each other text they write; a post of one
-word or of hashtags alone ("#eurovision", an artist's "#art #illustration") has no key, as
-those are written alike by people copying nobody.
+How long a post is counts its written words: the tokenizer also gives the parts of a
+hyphenated word (``spider-man``: ``spider``, ``man``) and the pieces of a Han or kana run
+(``大谷翔平``: ``大谷``, ``翔平``, ...), which are left out of that count, so "Spider-Man 🕷️"
+is one word and so is "大谷翔平". A short post, with fewer than COPY_MIN_WORDS written
+words, is keyed by those words, its hashtags and link domains together, word for word, when
+it has a word and SHORT_COPY_MIN_TOKENS of them in all: a ring of accounts pasting "check
+my profile" under other people's posts, or "free followers" and a link, is one voice too.
+People who write "happy new year" word for word count once for that text, and once more for
+each other text they write; a post of one word or of hashtags alone ("Spider-Man 🕷️",
+"#eurovision", an artist's "#art #illustration") has no key, as those are written alike by
+people copying nobody.
 
 Spam rings vary their text to slip past exact matching: a promo code, a name greeted, a
 word swapped in each copy. So the posts of one minute whose word sets are near-identical
@@ -105,12 +109,41 @@ class _Text:
 
 
 def _text(words: set[str], tags: set[str]) -> _Text | None:
-    if len(words) >= COPY_MIN_WORDS:
+    written = written_words(words)
+    if len(written) >= COPY_MIN_WORDS:
         return _Text(sorted(words), "copy", True)
+    words = written
     tokens = sorted(words | tags)
     if not words or len(tokens) < SHORT_COPY_MIN_TOKENS:
         return None
     return _Text(tokens, "short", len(tokens) >= SHORT_NEAR_MIN_TOKENS)
+
+
+def written_words(words: set[str]) -> set[str]:
+    """The distinct `words` of a post less those the tokenizer made of others: the parts of
+    a hyphenated word, and a Han or kana token inside a longer one."""
+    parts = {part for word in words if "-" in word for part in word.split("-")}
+    cjk = [word for word in words if any(map(_is_cjk, word))]
+    inside = {word for word in cjk if any(word != other and word in other for other in cjk)}
+    return {word for word in words if word not in parts and word not in inside}
+
+
+# Hiragana, Katakana (and its extensions, half-width forms) and Han (with extension A, the
+# compatibility ideographs and the supplementary planes' extensions).
+_CJK_RANGES = (
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x2FFFF),
+)
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
 def set_key(words: list[str], tag: str = "copy") -> int:

@@ -134,7 +134,7 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         pa.list_(pa.int64()),
         True,
         "texts of those posts (64-bit keys of the word set of each post with 6 or more "
-        "distinct words, near copies of one minute sharing their template's key; of a "
+        "distinct written words, near copies of one minute sharing their template's key; of a "
         "shorter post's words, hashtags and domains when it has a word and 2 of them, near "
         "copies of 5 or more sharing theirs; "
         "trendlake.copies; else of its author), sorted; null in rows counted before the "

@@ -11,6 +11,7 @@
 //! words; short ones with at least `short_near_min_tokens` tokens by those, among
 //! themselves.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use pyo3::exceptions::PyValueError;
@@ -144,12 +145,13 @@ impl<'a> Texts<'a> {
         words.sort_unstable();
         words.dedup();
         let (mut key, mut bands) = (0, [0u64; BANDS]);
-        let short = !words.is_empty() && words.len() < lengths.min_words;
+        let written = written_words(words);
+        let short = !written.is_empty() && written.len() < lengths.min_words;
         let mut clustered: &[&'a [u8]] = &[];
         if short {
-            // Its words, hashtags and domains together (no word holds "#" or ".", so a tag
-            // never equals a word).
-            tags.extend_from_slice(words);
+            // Its written words, hashtags and domains together (no word holds "#" or ".",
+            // so a tag never equals a word).
+            tags.extend_from_slice(&written);
             tags.sort_unstable();
             tags.dedup();
             if tags.len() >= lengths.short_min_tokens {
@@ -158,7 +160,7 @@ impl<'a> Texts<'a> {
             if tags.len() >= lengths.short_near_min_tokens.max(lengths.short_min_tokens) {
                 clustered = tags;
             }
-        } else if words.len() >= lengths.min_words.max(1) {
+        } else if written.len() >= lengths.min_words.max(1) {
             key = set_key(words);
             clustered = words;
         }
@@ -186,6 +188,67 @@ impl<'a> Texts<'a> {
     fn hashes(&self, i: usize) -> &[u64] {
         &self.hashes[self.hash_starts[i]..self.hash_starts[i + 1]]
     }
+}
+
+/// The sorted, distinct `words` of a post less those the tokenizer made of others: the
+/// parts of a hyphenated word, and a Han or kana token inside a longer one
+/// (`trendlake.copies.written_words`).
+fn written_words<'w, 'a>(words: &'w [&'a [u8]]) -> Cow<'w, [&'a [u8]]> {
+    let hyphenated = words.iter().any(|word| word.contains(&b'-'));
+    let any_cjk = words.iter().any(|word| has_cjk(word));
+    if !hyphenated && !any_cjk {
+        return Cow::Borrowed(words); // nothing was made of other words
+    }
+    let parts: Vec<&[u8]> = words
+        .iter()
+        .filter(|word| word.contains(&b'-'))
+        .flat_map(|word| word.split(|&b| b == b'-'))
+        .collect();
+    let cjk: Vec<bool> = if any_cjk {
+        words.iter().map(|word| has_cjk(word)).collect()
+    } else {
+        vec![false; words.len()]
+    };
+    let inside = |i: usize| {
+        cjk[i] && (0..words.len()).any(|j| cjk[j] && j != i && contains(words[j], words[i]))
+    };
+    Cow::Owned(
+        (0..words.len())
+            .filter(|&i| !parts.contains(&words[i]) && !inside(i))
+            .map(|i| words[i])
+            .collect(),
+    )
+}
+
+/// Whether a UTF-8 word holds a Hiragana, Katakana or Han character (the ranges of
+/// `trendlake.copies._CJK_RANGES`).
+fn has_cjk(word: &[u8]) -> bool {
+    // Their UTF-8 starts with one of these bytes; most words have none of them.
+    if !word.iter().any(|&b| matches!(b, 0xE3..=0xE9 | 0xEF | 0xF0)) {
+        return false;
+    }
+    const RANGES: [(u32, u32); 7] = [
+        (0x3040, 0x30FF),
+        (0x31F0, 0x31FF),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xF900, 0xFAFF),
+        (0xFF66, 0xFF9F),
+        (0x20000, 0x2FFFF),
+    ];
+    std::str::from_utf8(word).is_ok_and(|text| {
+        text.chars().any(|c| {
+            let code = c as u32;
+            RANGES
+                .iter()
+                .any(|&(low, high)| low <= code && code <= high)
+        })
+    })
+}
+
+/// Whether `needle` occurs in `hay` (on UTF-8, only at character boundaries).
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|window| window == needle)
 }
 
 /// The MinHash signature of a set's word hashes, BANDS bands of ROWS rows, as one key per
@@ -411,6 +474,15 @@ mod tests {
         // In different minutes they are not clustered.
         let apart = near_copy_keys(&texts, |i| i as i64);
         assert_ne!(apart[0], apart[1]);
+    }
+
+    #[test]
+    fn written_words_leave_out_hyphen_parts_and_han_or_kana_inside_longer_ones() {
+        let words: Vec<&[u8]> = vec![b"man", b"spider", b"spider-man", b"woman"];
+        assert_eq!(*written_words(&words), [&b"spider-man"[..], b"woman"]);
+        let han: Vec<&str> = vec!["大谷", "大谷翔", "大谷翔平", "翔平", "谷翔", "谷翔平"];
+        let han: Vec<&[u8]> = han.iter().map(|w| w.as_bytes()).collect();
+        assert_eq!(*written_words(&han), ["大谷翔平".as_bytes()]);
     }
 
     #[test]

@@ -102,13 +102,27 @@ def test_short_posts_share_a_key_with_their_hashtags_and_domains_but_one_word_or
         "mood",  # one word alone: no key
         "#eurovision #esc",  # hashtags alone: no key
         "#eurovision https://vote.example/now",  # no word: no key
+        "Spider-Man 🕷️",  # one written word: its parts `spider` and `man` do not count
+        "大谷翔平！",  # one written word: its bigrams do not count
     ]
     keys = _keys(same + spam + other, native=native)
     assert keys[0] is not None and set(keys[:3]) == {keys[0]}
     assert keys[3] is not None and keys[3] == keys[4] != keys[0]
     assert len({*keys[:3], keys[3], *keys[5:8]}) == 5
     assert None not in keys[5:8]
-    assert keys[8:] == [None, None, None]
+    assert keys[8:] == [None] * 5
+
+
+def test_written_words_leave_out_what_the_tokenizer_made_of_other_words() -> None:
+    assert copies.written_words({"spider-man", "spider", "man", "woman"}) == {
+        "spider-man",
+        "woman",  # `man` inside it is a word of its own, not a part
+    }
+    han = {"大谷", "谷翔", "翔平", "大谷翔", "谷翔平", "大谷翔平", "最高"}
+    assert copies.written_words(han) == {"大谷翔平", "最高"}
+    assert copies.written_words({"ポケモンゴー", "最高", "ポケモンゴー最高"}) == {
+        "ポケモンゴー最高"
+    }
 
 
 @pytest.mark.skipif(not keywords_native.available(), reason="trendlake_native is not built")
@@ -121,6 +135,8 @@ def test_native_and_python_copy_keys_agree_on_many_languages() -> None:
         "#Tag only https://example.org/a",
         "今日のライブ最高 #ドラマ",
         "free followers https://getfollowz.example/1",
+        "Spider-Man 🕷️ and Iron-Man",
+        "大谷翔平がホームランを打った！ #mlb",
         "",
         "Última hora: el Ayuntamiento aprueba el nuevo plan de movilidad urbana sostenible",
     ]
