@@ -230,9 +230,9 @@ TREND_SCORES_SCHEMA: Final = _schema(
         pa.int64(),
         True,
         "distinct texts of the window's posts: copies of a text with 6 or more distinct "
-        "words, word for word or near (its template), count once, as do copies word for "
-        "word of a shorter text with its hashtags and domains; other posts once per author "
-        "(null: not known)",
+        "written words, word for word or near (its template), count once, as do copies of "
+        "a shorter text with its hashtags and domains (near ones from 5 of those); other "
+        "posts once per author (null: not known)",
     ),
     (
         "recent_copies",
