@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from trendlake import keywords_native
+from trendlake.text import has_cjk
 
 COPY_MIN_WORDS = 6
 SHORT_COPY_MIN_TOKENS = 2  # a short post's words, hashtags and domains a key needs
@@ -112,9 +113,8 @@ def _text(words: set[str], tags: set[str]) -> _Text | None:
     written = written_words(words)
     if len(written) >= COPY_MIN_WORDS:
         return _Text(sorted(words), "copy", True)
-    words = written
-    tokens = sorted(words | tags)
-    if not words or len(tokens) < SHORT_COPY_MIN_TOKENS:
+    tokens = sorted(written | tags)
+    if not written or len(tokens) < SHORT_COPY_MIN_TOKENS:
         return None
     return _Text(tokens, "short", len(tokens) >= SHORT_NEAR_MIN_TOKENS)
 
@@ -123,27 +123,9 @@ def written_words(words: set[str]) -> set[str]:
     """The distinct `words` of a post less those the tokenizer made of others: the parts of
     a hyphenated word, and a Han or kana token inside a longer one."""
     parts = {part for word in words if "-" in word for part in word.split("-")}
-    cjk = [word for word in words if any(map(_is_cjk, word))]
+    cjk = [word for word in words if has_cjk(word)]
     inside = {word for word in cjk if any(word != other and word in other for other in cjk)}
     return {word for word in words if word not in parts and word not in inside}
-
-
-# Hiragana, Katakana (and its extensions, half-width forms) and Han (with extension A, the
-# compatibility ideographs and the supplementary planes' extensions).
-_CJK_RANGES = (
-    (0x3040, 0x30FF),
-    (0x31F0, 0x31FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0xFF66, 0xFF9F),
-    (0x20000, 0x2FFFF),
-)
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
 def set_key(words: list[str], tag: str = "copy") -> int:

@@ -514,6 +514,13 @@ _EDGE_PUNCT = (
     "¡¿«»‘“”„‹›–—•·°§¶†"  # common non-ASCII punctuation that NFKC leaves alone
 )
 _CJK_SEARCH = re.compile(f"[{_CJK_CHARS}]").search
+
+
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a Han, Hiragana or Katakana character (rule 6's class)."""
+    return _CJK_SEARCH(text) is not None
+
+
 # Text that goes through `_TOKEN_RE` whole: CJK runs, and word tokens to cut (rule 6).
 _UNSPACED_SEARCH = re.compile(f"[{_CJK_CHARS}{_SEGMENTED_CHARS}]").search
 _SEGMENTED_SEARCH = re.compile(f"[{_SEGMENTED_CHARS}]").search

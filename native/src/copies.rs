@@ -18,6 +18,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
+use crate::extract::is;
+use crate::tables::CJK;
 use crate::{blake2_key_of, check_rows, int64_at, int64_buffer, Bytes, StrArray};
 
 const BANDS: usize = 8;
@@ -195,8 +197,8 @@ impl<'a> Texts<'a> {
 /// (`trendlake.copies.written_words`).
 fn written_words<'w, 'a>(words: &'w [&'a [u8]]) -> Cow<'w, [&'a [u8]]> {
     let hyphenated = words.iter().any(|word| word.contains(&b'-'));
-    let any_cjk = words.iter().any(|word| has_cjk(word));
-    if !hyphenated && !any_cjk {
+    let cjk: Vec<usize> = (0..words.len()).filter(|&i| has_cjk(words[i])).collect();
+    if !hyphenated && cjk.is_empty() {
         return Cow::Borrowed(words); // nothing was made of other words
     }
     let parts: Vec<&[u8]> = words
@@ -204,14 +206,8 @@ fn written_words<'w, 'a>(words: &'w [&'a [u8]]) -> Cow<'w, [&'a [u8]]> {
         .filter(|word| word.contains(&b'-'))
         .flat_map(|word| word.split(|&b| b == b'-'))
         .collect();
-    let cjk: Vec<bool> = if any_cjk {
-        words.iter().map(|word| has_cjk(word)).collect()
-    } else {
-        vec![false; words.len()]
-    };
-    let inside = |i: usize| {
-        cjk[i] && (0..words.len()).any(|j| cjk[j] && j != i && contains(words[j], words[i]))
-    };
+    let inside =
+        |i: usize| cjk.contains(&i) && cjk.iter().any(|&j| j != i && contains(words[j], words[i]));
     Cow::Owned(
         (0..words.len())
             .filter(|&i| !parts.contains(&words[i]) && !inside(i))
@@ -220,30 +216,13 @@ fn written_words<'w, 'a>(words: &'w [&'a [u8]]) -> Cow<'w, [&'a [u8]]> {
     )
 }
 
-/// Whether a UTF-8 word holds a Hiragana, Katakana or Han character (the ranges of
-/// `trendlake.copies._CJK_RANGES`).
+/// Whether a UTF-8 word holds a Han, Hiragana or Katakana character: the tokenizer's own
+/// class for rule 6 (`tables::CJK`, generated from `trendlake.text`).
 fn has_cjk(word: &[u8]) -> bool {
-    // Their UTF-8 starts with one of these bytes; most words have none of them.
-    if !word.iter().any(|&b| matches!(b, 0xE3..=0xE9 | 0xEF | 0xF0)) {
-        return false;
-    }
-    const RANGES: [(u32, u32); 7] = [
-        (0x3040, 0x30FF),
-        (0x31F0, 0x31FF),
-        (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF),
-        (0xF900, 0xFAFF),
-        (0xFF66, 0xFF9F),
-        (0x20000, 0x2FFFF),
-    ];
-    std::str::from_utf8(word).is_ok_and(|text| {
-        text.chars().any(|c| {
-            let code = c as u32;
-            RANGES
-                .iter()
-                .any(|&(low, high)| low <= code && code <= high)
-        })
-    })
+    // Every character of the class is encoded from one of these lead bytes (U+3005-U+9FFF,
+    // U+F900-U+FAFF, U+20000-U+3134F): most words have none and are not decoded.
+    word.iter().any(|&b| matches!(b, 0xE3..=0xE9 | 0xEF | 0xF0))
+        && std::str::from_utf8(word).is_ok_and(|text| text.chars().any(|c| is(c, CJK)))
 }
 
 /// Whether `needle` occurs in `hay` (on UTF-8, only at character boundaries).
