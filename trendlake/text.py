@@ -8,8 +8,13 @@ downstream count depends on them.
 1. Normalization. Text is NFKC-normalized, then ``casefold()``-ed (``ＡＢＣ`` -> ``abc``,
    ``Straße`` -> ``strasse``, ``𝐁𝐨𝐥𝐝`` -> ``bold``). The typographic apostrophe ``’`` is
    read as ``'``, and the hyphen ``‐`` (U+2010, which NFKC also makes of the non-breaking
-   hyphen U+2011) as ``-``, in the text and in facet tags. Stopwords and facet tags go
-   through the same `normalize`.
+   hyphen U+2011) as ``-``, in the text and in facet tags. Format characters that show
+   nothing are deleted there too, so they neither split a word nor spell a second one:
+   the soft hyphen, zero-width space, word joiner, BOM, the bidirectional marks and
+   controls, and the tag characters (``soft\\u00adware`` -> ``software``, ``air\\u200bdrop``
+   -> ``airdrop``); a zero-width non-joiner or joiner stays only between two letters or
+   marks of U+0600-U+0DFF, Arabic to Sinhala, as Persian and the Indic scripts spell with
+   them (``می‌خواهم``). Stopwords and facet tags go through the same `normalize`.
 2. Links. ``http(s)://...`` URLs and bare links (``www.x.y...``; ``host.tld/path``, which
    is how Bluesky clients shorten link text; ``host.tld`` for a short list of common TLDs
    such as com/org/net/io/social/uk/de/jp/br) are removed from the text before words are
@@ -348,8 +353,41 @@ _HYPHEN = "\u2010"  # what NFKC leaves of the non-breaking hyphen U+2011 too
 
 
 def _plain_marks(normalized: str) -> str:
-    """Rule 1's typography: the apostrophe ’ read as ', the hyphen ‐ as -."""
-    return normalized.replace("’", "'").replace(_HYPHEN, "-")
+    """Rule 1's typography: the apostrophe ’ read as ', the hyphen ‐ as -, invisible
+    format characters deleted (`_visible`)."""
+    return _visible(normalized.replace("’", "'").replace(_HYPHEN, "-"))
+
+
+# Rule 1: format characters that show nothing. Soft hyphen, zero-width space, word joiner,
+# BOM, bidirectional marks and controls, tag characters: deleted wherever they stand, so
+# "soft\u00adware" and a filter-dodging "air\u200bdrop" are the words people read.
+_INVISIBLE = "\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\U000e0000-\U000e007f"
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}{_JOINERS}]")
+# Persian and the Indic scripts spell words with ZWNJ/ZWJ between letters (می‌خواهم): a joiner
+# stays between two letters or marks of Arabic to Sinhala (U+0600-U+0DFF), and goes
+# elsewhere, where it only makes a second spelling of a word ("airdrop\u200d").
+_JOINING_SCRIPTS = ("\u0600", "\u0dff")
+_JOINED_RE = re.compile(f"{_LETTER}|[{_MARKS}]")
+
+
+def _visible(text: str) -> str:
+    """`text` without its invisible format characters (rule 1)."""
+    if not _INVISIBLE_RE.search(text):
+        return text
+    return _INVISIBLE_RE.sub(_kept_joiner, text)
+
+
+def _kept_joiner(match: re.Match[str]) -> str:
+    text, at = match.string, match.start()
+    if match.group() in _JOINERS and 0 < at < len(text) - 1:
+        first, last = _JOINING_SCRIPTS
+        if all(
+            first <= c <= last and c not in _JOINERS and _JOINED_RE.match(c)
+            for c in (text[at - 1], text[at + 1])
+        ):
+            return match.group()
+    return ""
 
 
 def _nfkc(text: str) -> str:
@@ -776,7 +814,7 @@ def _mixed_words(run: str, stop: frozenset[str], out: list[str]) -> None:
 @lru_cache(maxsize=4096)
 def _hashtag_of(tag: str) -> str | None:
     """Keyword of a facet tag (given without '#', any case), None when not a hashtag."""
-    tag = normalize(tag).strip().replace(_HYPHEN, "-")  # as in the text: rule 1
+    tag = _visible(normalize(tag).replace(_HYPHEN, "-")).strip()  # as in the text: rule 1
     tag = tag.removeprefix("#")
     if not tag or tag.isdigit():
         return None

@@ -431,7 +431,8 @@ pub fn normalize_into(text: &str, out: &mut String) -> Result<()> {
 /// What NFKC leaves of the hyphens U+2010 and U+2011: read as '-' (rule 1).
 const HYPHEN: char = '\u{2010}';
 
-/// `_plain_marks`: the apostrophe ’ read as ', the hyphen ‐ as -.
+/// `_plain_marks`: the apostrophe ’ read as ', the hyphen ‐ as -, invisible format
+/// characters deleted (`visible`).
 fn plain_marks(norm: &mut String) {
     if norm.contains('\u{2019}') {
         *norm = norm.replace('\u{2019}', "'");
@@ -439,6 +440,60 @@ fn plain_marks(norm: &mut String) {
     if norm.contains(HYPHEN) {
         *norm = norm.replace(HYPHEN, "-");
     }
+    visible(norm);
+}
+
+const ZWNJ: char = '\u{200C}';
+const ZWJ: char = '\u{200D}';
+
+/// `_INVISIBLE`: format characters that show nothing, deleted wherever they stand.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// `_kept_joiner`'s test of a joiner's neighbour: a letter or mark of U+0600-U+0DFF.
+fn joins(c: Option<char>) -> bool {
+    c.is_some_and(|c| {
+        ('\u{600}'..='\u{DFF}').contains(&c) && c != ZWNJ && c != ZWJ && (is(c, L) || is(c, M))
+    })
+}
+
+/// Whether `b` (UTF-8) holds an invisible character or a joiner, read from its bytes: a
+/// decoding pass over every non-ASCII post cost the tokenizer 5%.
+fn holds_invisible(b: &[u8]) -> bool {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    b.iter().enumerate().any(|(i, &x)| match x {
+        0xC2 => at(i + 1) == 0xAD,
+        0xE2 => matches!(
+            (at(i + 1), at(i + 2)),
+            (0x80, 0x8B..=0x8F | 0xAA..=0xAE) | (0x81, 0xA0 | 0xA6..=0xA9)
+        ),
+        0xEF => at(i + 1) == 0xBB && at(i + 2) == 0xBF,
+        0xF3 => at(i + 1) == 0xA0 && matches!(at(i + 2), 0x80 | 0x81),
+        _ => false,
+    })
+}
+
+/// `_visible`: `norm` without its invisible format characters; a ZWNJ or ZWJ stays only
+/// between two letters or marks of Arabic to Sinhala (rule 1).
+fn visible(norm: &mut String) {
+    if !holds_invisible(norm.as_bytes()) {
+        return;
+    }
+    let chars: Vec<char> = norm.chars().collect();
+    let mut out = String::with_capacity(norm.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let joiner = c == ZWNJ || c == ZWJ;
+        if is_invisible(c)
+            || joiner
+                && !(i > 0 && joins(chars.get(i - 1).copied()) && joins(chars.get(i + 1).copied()))
+        {
+            continue;
+        }
+        out.push(c);
+    }
+    *norm = out;
 }
 
 fn normalize(text: &str) -> Result<String> {
@@ -616,6 +671,7 @@ impl Post {
         if norm.contains(HYPHEN) {
             norm = norm.replace(HYPHEN, "-"); // as in the text: rule 1
         }
+        visible(&mut norm);
         let t = strip_ws(&norm);
         let t = t.strip_prefix('#').unwrap_or(t);
         if t.is_empty() || is_digit_str(t) {

@@ -69,6 +69,28 @@ def test_strasse_word_is_casefolded() -> None:
     assert words("Straße gesperrt", ("de",)) == ["strasse", "gesperrt"]
 
 
+def test_invisible_format_characters_neither_split_nor_spell_a_word() -> None:
+    # A soft hyphen, a zero-width space or a word joiner inside a word: the word people read.
+    assert words("soft\u00adware air\u200bdrop word\u2060joiner") == [
+        "software", "airdrop", "wordjoiner",
+    ]  # fmt: skip
+    # A joiner at a word's end, or between Latin letters, is no second spelling of it.
+    assert words("zorblax\u200d zorb\u200clax zorblax") == ["zorblax"]
+    # A bidirectional mark or a BOM between two words leaves them a phrase.
+    assert phrases("solar\u200f eclipse") == phrases("solar \u2066eclipse") == ["solar eclipse"]
+    # A mention hidden behind a zero-width space is still a mention.
+    assert words("@\u200bsomeone") == []
+    tagged = extract_keywords("", (), hashtags=["Air\u00addrop\u200b"])
+    assert tagged == [("#airdrop", KIND_HASHTAG)]
+
+
+def test_joiners_stay_inside_persian_and_indic_words() -> None:
+    # Persian spells "I want" with a ZWNJ; Devanagari asks for a half form with a ZWJ.
+    assert words("می\u200cخواهم", ("fa",)) == ["می\u200cخواهم"]
+    assert words("क\u200dष", ("hi",)) == ["क\u200dष"]
+    assert words("می\u200c", ("fa",)) == []  # at the word's end: deleted, "می" is too short
+
+
 # --- links and domains ----------------------------------------------------------------------
 
 
