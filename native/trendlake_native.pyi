@@ -46,15 +46,15 @@ def sum_by_key(
 _Int64ListParts = tuple[int, memoryview | None, memoryview | None, int, memoryview]
 
 def window_distincts(
-    n: int,
-    minutes: memoryview,
-    keys: memoryview,
-    posts: memoryview,
-    authors: _Int64ListParts,
-    threads: _Int64ListParts,
-    copies: _Int64ListParts,
-    langs: _ListParts,
-    lang_posts: _Int64ListParts,
+    lengths: Sequence[int],
+    minutes: Sequence[memoryview],
+    keys: Sequence[memoryview],
+    posts: Sequence[memoryview],
+    authors: Sequence[_Int64ListParts],
+    threads: Sequence[_Int64ListParts],
+    copies: Sequence[_Int64ListParts],
+    langs: Sequence[_ListParts],
+    lang_posts: Sequence[_Int64ListParts],
     n_wanted: int,
     wanted_minutes: memoryview,
     wanted_keys: memoryview,
@@ -62,7 +62,8 @@ def window_distincts(
     recent: int,
     top: int,
 ) -> tuple[list[bytes], list[str]]:
-    """Per wanted window with rows inside it: its index, posts, distinct authors, threads,
+    """The rows come in chunks of `lengths` rows, each column as its parts per chunk.
+    Per wanted window with rows inside it: its index, posts, distinct authors, threads,
     whether its threads are known, recent authors and threads, previous authors; then its
     top languages (offsets, codes into the names returned, posts) and all its posts; then
     its distinct copies, whether they are known, and its recent copies."""

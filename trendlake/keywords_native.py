@@ -230,16 +230,21 @@ def window_distincts(
     import trendlake_native
 
     minute = 60_000_000  # µs
+    chunks = _chunk_columns(
+        [counts["minute"].cast(pl.Int64), *(counts[name] for name in _WINDOW_COLUMNS[1:])]
+    )
+    lengths = [len(part) for part in chunks["minute"]]
+    int64s, lists = _int64_data, _int64_list_parts
     buffers, languages = trendlake_native.window_distincts(
-        counts.height,
-        _int64_data(counts["minute"].cast(pl.Int64)),
-        _int64_data(counts["key"]),
-        _int64_data(counts["posts"]),
-        _int64_list_parts(counts["author_keys"]),
-        _int64_list_parts(counts["thread_keys"]),
-        _int64_list_parts(counts["copy_keys"]),
-        _list_parts(counts["langs"].to_arrow()),
-        _int64_list_parts(counts["lang_posts"]),
+        lengths,
+        [int64s(part) for part in chunks["minute"]],
+        [int64s(part) for part in chunks["key"]],
+        [int64s(part) for part in chunks["posts"]],
+        [lists(part) for part in chunks["author_keys"]],
+        [lists(part) for part in chunks["thread_keys"]],
+        [lists(part) for part in chunks["copy_keys"]],
+        [_list_parts(part.to_arrow()) for part in chunks["langs"]],
+        [lists(part) for part in chunks["lang_posts"]],
         wanted.height,
         _int64_data(wanted["minute"].cast(pl.Int64)),
         _int64_data(wanted["key"]),
@@ -283,6 +288,34 @@ def window_distincts(
         pl.when(mask(known)).then(pl.col("unique_threads", "recent_threads")),
         pl.when(mask(copies_known)).then(pl.col("unique_copies", "recent_copies")),
     )
+
+
+_WINDOW_COLUMNS = (
+    "minute",
+    "key",
+    "posts",
+    "author_keys",
+    "thread_keys",
+    "copy_keys",
+    "langs",
+    "lang_posts",
+)
+
+
+def _chunk_columns(columns: Sequence[pl.Series]) -> dict[str, list[pl.Series]]:
+    """Each of `columns` (of one frame) as its chunks, all cut at the same rows (`Lake.read`
+    hands frames over so, `aligned_chunks`; a column cut otherwise is cut to the others'),
+    empty chunks left out. The native kernels read the chunks where they lie: rechunking
+    copied every key list of a window pass's counts. (Not through `DataFrame.select`: with
+    one column cut otherwise, it rechunks them all.)"""
+    from trendlake.lake import aligned_chunks
+
+    frame = aligned_chunks(pl.DataFrame(columns))
+    keep = [length > 0 for length in frame[frame.columns[0]].chunk_lengths()]
+    return {
+        name: [chunk for chunk, kept in zip(frame[name].get_chunks(), keep, strict=True) if kept]
+        for name in frame.columns
+    }
 
 
 def _int64_list_parts(

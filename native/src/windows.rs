@@ -87,7 +87,7 @@ struct Found {
 }
 
 /// (buffers, languages): the wanted windows (`n_wanted` last minutes and keyword keys,
-/// distinct pairs) of the `n` rows (minute, key, posts, author key lists, thread key lists,
+/// distinct pairs) of the rows (minute, key, posts, author key lists, thread key lists,
 /// copy key lists, language lists, post count lists; minutes in µs) that have a row inside
 /// them, in the order wanted: wanted index (u32), posts, distinct authors, distinct threads,
 /// 1 when every row inside has its threads known (u8), recent authors, recent threads,
@@ -95,19 +95,23 @@ struct Found {
 /// into the top languages' codes (u32, into `languages`) and posts, and each window's posts
 /// of all languages; then distinct copies, 1 when every row inside has its copies known
 /// (u8), and recent copies. Int64s unless said.
+///
+/// The rows come in chunks (`lengths` rows each, in order): every column is a sequence of
+/// its parts, one per chunk, all cut at the same rows, so a multi-chunk Polars frame is read
+/// where it lies instead of being copied into one chunk first.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn window_distincts<'py>(
     py: Python<'py>,
-    n: usize,
+    lengths: Vec<usize>,
     minutes: &Bound<'py, PyAny>,
     keys: &Bound<'py, PyAny>,
     posts: &Bound<'py, PyAny>,
-    authors: &Bound<'py, PyTuple>,
-    threads: &Bound<'py, PyTuple>,
-    copies: &Bound<'py, PyTuple>,
-    langs: &Bound<'py, PyTuple>,
-    lang_posts: &Bound<'py, PyTuple>,
+    authors: &Bound<'py, PyAny>,
+    threads: &Bound<'py, PyAny>,
+    copies: &Bound<'py, PyAny>,
+    langs: &Bound<'py, PyAny>,
+    lang_posts: &Bound<'py, PyAny>,
     n_wanted: usize,
     wanted_minutes: &Bound<'py, PyAny>,
     wanted_keys: &Bound<'py, PyAny>,
@@ -115,29 +119,69 @@ pub fn window_distincts<'py>(
     recent: i64,
     top: usize,
 ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Vec<String>)> {
+    let n = lengths.iter().sum::<usize>();
     check_rows(n, "window_distincts")?;
     check_rows(n_wanted, "window_distincts")?;
-    let (minutes, keys, posts) = (
-        int64_buffer(minutes, n, "minutes")?,
-        int64_buffer(keys, n, "keys")?,
-        int64_buffer(posts, n, "posts")?,
-    );
     let (wanted_minutes, wanted_keys) = (
         int64_buffer(wanted_minutes, n_wanted, "wanted minutes")?,
         int64_buffer(wanted_keys, n_wanted, "wanted keys")?,
     );
-    let (authors, threads) = (Int64Lists::of(authors)?, Int64Lists::of(threads)?);
-    let copies = Int64Lists::of(copies)?;
-    let (langs, lang_posts) = (ListArray::of(langs)?, Int64Lists::of(lang_posts)?);
+    let chunks = |column: &Bound<'py, PyAny>, what: &str| -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let parts: Vec<Bound<'py, PyAny>> = column.extract()?;
+        if parts.len() != lengths.len() {
+            return Err(PyValueError::new_err(format!(
+                "{what}: expected {} chunks, got {}",
+                lengths.len(),
+                parts.len()
+            )));
+        }
+        Ok(parts)
+    };
+    let int64s = |column: &Bound<'py, PyAny>, what: &str| -> PyResult<Vec<Bytes>> {
+        chunks(column, what)?
+            .iter()
+            .zip(&lengths)
+            .map(|(part, &len)| int64_buffer(part, len, what))
+            .collect()
+    };
+    let lists = |column: &Bound<'py, PyAny>, what: &str| -> PyResult<Vec<Int64Lists>> {
+        chunks(column, what)?
+            .iter()
+            .map(|part| Int64Lists::of(part.cast::<PyTuple>()?))
+            .collect()
+    };
+    let (minutes, keys, posts) = (
+        int64s(minutes, "minutes")?,
+        int64s(keys, "keys")?,
+        int64s(posts, "posts")?,
+    );
+    let (authors, threads) = (lists(authors, "authors")?, lists(threads, "threads")?);
+    let copies = lists(copies, "copies")?;
+    let lang_posts = lists(lang_posts, "lang_posts")?;
+    let langs = chunks(langs, "langs")?
+        .iter()
+        .map(|part| ListArray::of(part.cast::<PyTuple>()?))
+        .collect::<PyResult<Vec<_>>>()?;
+    let mut starts = Vec::with_capacity(lengths.len() + 1);
+    starts.push(0);
+    let mut parts = Vec::with_capacity(lengths.len());
+    for (c, &len) in lengths.iter().enumerate() {
+        starts.push(starts[c] + len);
+        parts.push(Chunk {
+            len,
+            minutes: minutes[c].slice(),
+            keys: keys[c].slice(),
+            posts: posts[c].slice(),
+            authors: &authors[c],
+            threads: &threads[c],
+            copies: &copies[c],
+            langs: &langs[c],
+            lang_posts: &lang_posts[c],
+        });
+    }
     let rows = Rows {
-        minutes: minutes.slice(),
-        keys: keys.slice(),
-        posts: posts.slice(),
-        authors: &authors,
-        threads: &threads,
-        copies: &copies,
-        langs: &langs,
-        lang_posts: &lang_posts,
+        chunks: parts,
+        starts,
     };
     let wanted = Wanted {
         n: n_wanted,
@@ -147,7 +191,7 @@ pub fn window_distincts<'py>(
         recent,
         top,
     };
-    let found = distincts(&rows, n, &wanted)?;
+    let found = distincts(&rows, &wanted)?;
     let i64s = |v: &[i64]| le_bytes(py, v, i64::to_le_bytes);
     let u32s = |v: &[u32]| le_bytes(py, v, u32::to_le_bytes);
     let buffers = vec![
@@ -179,7 +223,9 @@ struct Wanted<'a> {
     top: usize,
 }
 
-struct Rows<'a> {
+/// One chunk of the rows: `len` rows of each column.
+struct Chunk<'a> {
+    len: usize,
     minutes: &'a [u8],
     keys: &'a [u8],
     posts: &'a [u8],
@@ -188,6 +234,24 @@ struct Rows<'a> {
     copies: &'a Int64Lists,
     langs: &'a ListArray,
     lang_posts: &'a Int64Lists,
+}
+
+/// The rows in chunks; row r is row r - starts[c] of chunk c, starts[c] <= r < starts[c + 1].
+struct Rows<'a> {
+    chunks: Vec<Chunk<'a>>,
+    starts: Vec<usize>,
+}
+
+impl Rows<'_> {
+    /// Row r's chunk and its row in it.
+    #[inline]
+    fn locate(&self, r: usize) -> (&Chunk<'_>, usize) {
+        let c = match self.chunks.len() {
+            1 => 0,
+            _ => self.starts.partition_point(|&start| start <= r) - 1,
+        };
+        (&self.chunks[c], r - self.starts[c])
+    }
 }
 
 /// The keys of one window, each with the measures it counts for: collected, then sorted
@@ -231,7 +295,7 @@ impl Marks {
     }
 }
 
-fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> {
+fn distincts(rows: &Rows<'_>, wanted: &Wanted<'_>) -> PyResult<Found> {
     let (window, recent) = (wanted.window, wanted.recent);
     // The wanted windows of each key, by last minute.
     let mut by_key: HashMap<i64, Vec<u32>, FxBuild> = HashMap::default();
@@ -244,13 +308,15 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
     // Each row's windows: those of its key whose last minute t has t - window <= minute <= t
     // (the window and the one a minute before it).
     let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for r in 0..n {
-        if let Some(windows) = by_key.get(&int64_at(rows.keys, r)) {
-            let minute = int64_at(rows.minutes, r);
-            for &w in windows {
-                let t = int64_at(wanted.minutes, w as usize);
-                if t - window <= minute && minute <= t {
-                    pairs.push((w, r as u32));
+    for (chunk, &start) in rows.chunks.iter().zip(&rows.starts) {
+        for i in 0..chunk.len {
+            if let Some(windows) = by_key.get(&int64_at(chunk.keys, i)) {
+                let minute = int64_at(chunk.minutes, i);
+                for &w in windows {
+                    let t = int64_at(wanted.minutes, w as usize);
+                    if t - window <= minute && minute <= t {
+                        pairs.push((w, (start + i) as u32));
+                    }
                 }
             }
         }
@@ -285,8 +351,8 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
         let (mut posts, mut inside_rows) = (0i64, 0usize);
         let (mut known, mut copies_known) = (true, true);
         for &r in &ordered[starts[w]..starts[w + 1]] {
-            let r = r as usize;
-            let minute = int64_at(rows.minutes, r);
+            let (row, r) = rows.locate(r as usize);
+            let minute = int64_at(row.minutes, r);
             let mut flags = 0u8;
             if minute > t - window {
                 flags |= INSIDE;
@@ -297,14 +363,14 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
             if minute < t {
                 flags |= PREVIOUS;
             }
-            if let Some(items) = rows.authors.get(r)? {
+            if let Some(items) = row.authors.get(r)? {
                 authors.mark(items, flags);
             }
             if flags & (INSIDE | RECENT) != 0 {
                 let inside = flags & (INSIDE | RECENT);
                 for (lists, marks, known) in [
-                    (rows.threads, &mut threads, &mut known),
-                    (rows.copies, &mut copies, &mut copies_known),
+                    (row.threads, &mut threads, &mut known),
+                    (row.copies, &mut copies, &mut copies_known),
                 ] {
                     match lists.get(r)? {
                         Some(items) => marks.mark(items, inside),
@@ -314,10 +380,10 @@ fn distincts(rows: &Rows<'_>, n: usize, wanted: &Wanted<'_>) -> PyResult<Found> 
                 }
             }
             if flags & INSIDE != 0 {
-                posts = posts.wrapping_add(int64_at(rows.posts, r));
+                posts = posts.wrapping_add(int64_at(row.posts, r));
                 inside_rows += 1;
-                rows.langs.get(r, &mut names)?;
-                let counts = rows.lang_posts.get(r)?.unwrap_or(&[]);
+                row.langs.get(r, &mut names)?;
+                let counts = row.lang_posts.get(r)?.unwrap_or(&[]);
                 if counts.len() != names.len() * 8 {
                     return Err(PyValueError::new_err(
                         "langs and lang_posts differ in length",
