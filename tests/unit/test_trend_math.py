@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -988,3 +989,34 @@ def test_native_exact_windows_equal_polars_on_a_synth_stream(
     # Only the backfill's windows reach back to the minute without thread keys.
     assert (native["unique_threads"].null_count() > 0) == (targets > 1)
     assert native.equals(exact_windows(counts, wanted, 10, 3, native=False))
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="the native module is not built")
+def test_native_exact_windows_read_a_frame_in_chunks(small_stream: Path) -> None:
+    # `Lake.read` hands over frames in a few chunks, which the native pass reads where they
+    # lie: cut at other rows (an empty chunk among them, and one column cut elsewhere), the
+    # windows are those of the frame in one chunk, and Polars'.
+    posts, start = _synth_posts(small_stream, 40)
+    counts = minute_counts(keyword_occurrences(posts)).with_columns(
+        thread_keys=pl.when(pl.col("minute") == start + 12 * M)
+        .then(None)
+        .otherwise(pl.col("thread_keys"))
+    )
+    n = counts.height
+    cuts = [0, n // 3, n // 3, n // 2, n]
+    chunked = pl.concat(
+        [counts.slice(a, b - a) for a, b in itertools.pairwise(cuts)], rechunk=False
+    )
+    copies = counts["copy_keys"]
+    chunked = chunked.with_columns(
+        pl.concat([copies.slice(0, n // 4), copies.slice(n // 4)], rechunk=False)
+    )
+    assert chunked["author_keys"].n_chunks() >= 3
+    assert chunked["copy_keys"].chunk_lengths() != chunked["author_keys"].chunk_lengths()
+    wanted = window_bounds(counts, start + 10 * M, start + 40 * M, 10, 2).select(
+        "minute", "keyword", "kind"
+    )
+    native = exact_windows(chunked, wanted, 10, 3)
+    assert native.height > 200
+    assert native.equals(exact_windows(counts.rechunk(), wanted, 10, 3))
+    assert native.equals(exact_windows(chunked, wanted, 10, 3, native=False))
