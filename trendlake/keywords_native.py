@@ -243,7 +243,7 @@ def window_distincts(
         [lists(part) for part in chunks["author_keys"]],
         [lists(part) for part in chunks["thread_keys"]],
         [lists(part) for part in chunks["copy_keys"]],
-        [_list_parts(part.to_arrow()) for part in chunks["langs"]],
+        [_list_parts(_flat(part.to_arrow(), "langs")) for part in chunks["langs"]],
         [lists(part) for part in chunks["lang_posts"]],
         wanted.height,
         _int64_data(wanted["minute"].cast(pl.Int64)),
@@ -318,6 +318,18 @@ def _chunk_columns(columns: Sequence[pl.Series]) -> dict[str, list[pl.Series]]:
     }
 
 
+class NullItemsError(ValueError):
+    """A list column holds a null item, which the native window pass does not read (no
+    version of trendlake writes one): `trendlake.windows.exact_windows` then uses Polars."""
+
+
+def _flat(array: pa.Array, name: str) -> pa.Array:
+    """`array` (a list array), after checking that it holds no null item."""
+    if array.values.null_count:
+        raise NullItemsError(f"{name}: null items in a list")
+    return array
+
+
 def _int64_list_parts(
     series: pl.Series,
 ) -> tuple[int, memoryview | None, memoryview | None, int, memoryview]:
@@ -328,7 +340,7 @@ def _int64_list_parts(
         array = array.cast(pa.large_list(pa.int64()))
     values = array.values
     if values.null_count:
-        raise ValueError(f"{series.name}: null items in a key list")
+        raise NullItemsError(f"{series.name}: null items in a key list")
     validity, offsets = array.buffers()[:2]
     data = _bytes(values.buffers()[1]) or memoryview(b"")
     return array.offset, _bytes(validity), _bytes(offsets), values.offset, data

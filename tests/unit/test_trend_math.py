@@ -1020,3 +1020,30 @@ def test_native_exact_windows_read_a_frame_in_chunks(small_stream: Path) -> None
     assert native.height > 200
     assert native.equals(exact_windows(counts.rechunk(), wanted, 10, 3))
     assert native.equals(exact_windows(chunked, wanted, 10, 3, native=False))
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="the native module is not built")
+@pytest.mark.parametrize("column", ["author_keys", "langs"])
+def test_lists_with_a_null_item_are_windowed_by_polars(small_stream: Path, column: str) -> None:
+    # No version writes a null item into a key or language list, and the native pass does
+    # not read one: such a frame is windowed by Polars, the same as without the native pass.
+    posts, start = _synth_posts(small_stream, 20)
+    counts = minute_counts(keyword_occurrences(posts))
+    first = counts.filter(pl.col("minute") == start + 15 * M).row(0, named=True)
+    row = (pl.col("key") == first["key"]) & (pl.col("minute") == first["minute"])
+    inner = pl.String if column == "langs" else pl.Int64
+    appended = [(column, pl.lit(None, inner))] + ([("lang_posts", pl.lit(1))] * (column == "langs"))
+    counts = counts.with_columns(
+        pl.when(row).then(pl.concat_list(name, item)).otherwise(name).alias(name)
+        for name, item in appended
+    )
+    assert counts[column].list.explode().null_count() == 1
+    assert counts[column].null_count() == 0
+    with pytest.raises(keywords_native.NullItemsError):
+        keywords_native.window_distincts(counts, counts.select("minute", "key"), 10, 3, 3)
+    wanted = window_bounds(counts, start + 10 * M, start + 20 * M, 10, 2).select(
+        "minute", "keyword", "kind"
+    )
+    assert exact_windows(counts, wanted, 10, 3).equals(
+        exact_windows(counts, wanted, 10, 3, native=False)
+    )
