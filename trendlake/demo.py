@@ -53,7 +53,7 @@ def run_demo(
     errors.print(stats.summary())
     errors.print(f"lake: {lake.uri}")
     errors.rule("3/3  compute counts, scores and alerts (Dagster, in process)")
-    errors.print(process_closed_minutes(lake, settings, console=errors))
+    errors.print(str(process_closed_minutes(lake, settings, console=errors)))
 
     alerts = queries.alerts_since(lake, None)
     table = Table(title=f"{len(alerts)} alerts", title_justify="left")

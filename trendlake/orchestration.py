@@ -10,6 +10,7 @@ import importlib
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,33 @@ def load_definitions() -> Any:
         return importlib.import_module("definitions")
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """What `process_closed_minutes` did: the minutes computed (none when nothing was due),
+    how long it took, and from which minute late posts made it recompute."""
+
+    span: MinuteRange | None
+    seconds: float = 0.0
+    late_from: datetime | None = None
+
+    def __str__(self) -> str:
+        if self.span is None:
+            return "nothing to do: no newly closed minutes"
+        late = f"; late posts from {self.late_from:%H:%M}" if self.late_from else ""
+        return f"computed {self.span.describe()} in {self.seconds:.1f}s{late}"
+
+    def as_json(self) -> dict[str, Any]:
+        span = self.span
+        return {
+            "status": "nothing to do" if span is None else "computed",
+            "start": iso(span.start) if span else None,
+            "end": iso(span.end) if span else None,
+            "minutes": span.minutes if span else 0,
+            "seconds": round(self.seconds, 3),
+            "late_from": iso(self.late_from) if self.late_from else None,
+        }
+
+
 def process_closed_minutes(
     lake: Lake,
     settings: Settings,
@@ -53,8 +81,8 @@ def process_closed_minutes(
     until: datetime | None = None,
     rerun_from: datetime | None = None,
     console: Console | None = None,
-) -> str:
-    """Plan and run; returns a one-line summary. `rerun_from` + `until` recompute a past range."""
+) -> RunSummary:
+    """Plan and run. `rerun_from` + `until` recompute a past range."""
     lake.check_tables()  # one clear line before the run, not a failed step's stack trace
     if rerun_from is not None:
         if until is None:
@@ -72,7 +100,7 @@ def process_closed_minutes(
     else:
         found = plan_run(lake, timedelta(seconds=settings.grace_seconds), until)
         if found is None:
-            return "nothing to do: no newly closed minutes"
+            return RunSummary(None)
         plan = found
     definitions = load_definitions()
     started = time.perf_counter()
@@ -92,5 +120,4 @@ def process_closed_minutes(
         raise TrendlakeError(
             f"the trend run over {plan.span.describe()} failed (see the log above)"
         )
-    late = f"; late posts from {plan.late_from:%H:%M}" if plan.late_from else ""
-    return f"computed {plan.span.describe()} in {time.perf_counter() - started:.1f}s{late}"
+    return RunSummary(plan.span, time.perf_counter() - started, plan.late_from)

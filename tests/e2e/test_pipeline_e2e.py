@@ -271,12 +271,19 @@ def test_rerunning_a_past_range_gives_identical_rows(processed: Path) -> None:
     start = parse_iso(str(alerts[0]["minute"])) - timedelta(minutes=20)
     end = start + timedelta(minutes=45)
     before = _snapshot(lake, start, end)
-    cli("process", "--from", iso(start), "--until", iso(end), lake_dir=processed)
+    rerun = cli("process", "--from", iso(start), "--until", iso(end), "--format", "json",
+                lake_dir=processed)  # fmt: skip
+    summary = json.loads(rerun.stdout)
+    assert summary["status"] == "computed" and summary["minutes"] == 45
+    assert (summary["start"], summary["end"]) == (iso(start), iso(end)) and summary["seconds"] > 0
     after = _snapshot(lake, start, end)
     for name in before:
         assert before[name].height > 0 or name == ALERTS
         assert before[name].equals(after[name]), name
     assert cli("process", lake_dir=processed).stderr.strip().startswith("nothing to do")
+    idle = json.loads(cli("process", "--format", "json", lake_dir=processed).stdout)
+    assert idle == {"status": "nothing to do", "start": None, "end": None, "minutes": 0,
+                    "seconds": 0.0, "late_from": None}  # fmt: skip
 
 
 def test_reingesting_the_same_file_lands_nothing_twice(processed: Path, small_stream: Path) -> None:

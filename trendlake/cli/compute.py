@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trendlake.cli.common import app, err, load_settings, out, time_option
+from trendlake.cli.common import Listing, app, err, load_settings, out, time_option
 from trendlake.lake import Lake
 
 
@@ -21,6 +23,9 @@ def process(
         str | None,
         typer.Option("--from", help="recompute an explicit range from this minute (needs --until)"),
     ] = None,
+    format: Annotated[
+        Listing, typer.Option("--format", help="json: the summary as one JSON object")
+    ] = Listing.table,
 ) -> None:
     """Compute counts, scores and alerts for closed minutes, through Dagster, in this process."""
     from trendlake.orchestration import process_closed_minutes
@@ -34,7 +39,10 @@ def process(
         rerun_from=time_option(rerun_from),
         console=err,
     )
-    err.print(summary)
+    if format is Listing.json:
+        sys.stdout.write(json.dumps(summary.as_json()) + "\n")
+    else:
+        err.print(str(summary))
 
 
 @app.command()
