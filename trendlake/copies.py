@@ -29,9 +29,23 @@ posts. Short posts of SHORT_NEAR_MIN_TOKENS words, hashtags and domains or more 
 clustered the same way among themselves ("grab free tokens, code k7xm2q" and a link, a code
 in each copy); shorter ones only match word for word: people write four words a word apart
 too often ("watching the eclipse from london/paris today"), and at three a changed word
-leaves half alike. A post alone in its minute keeps the key of its own words. The clusters
-are a pure function of the minute's posts (their order does not matter), so recomputing a
-minute gives the same keys.
+leaves half alike. The clusters are a pure function of the minute's posts (their order
+does not matter).
+
+A slow ring posts a copy or two a minute in all: in a minute of two copies they cluster, but
+a copy alone in its minute would keep the key of its own words, a code of its own in each,
+and ten minutes of such copies were ten voices. So a cluster's template is remembered for
+the TEMPLATE_MINUTES minutes after its own (m + 1 .. m + 10): a post its minute leaves
+alone (clustered with none, of a class that is clustered) takes the key of a remembered
+template of its class (long or short) whose tokens it nearly matches, by the same test
+(MinHash bands, then Jaccard >= 3/5 exactly): of several, the most alike, then the latest,
+then the smallest key. A post alone that matches none keeps the key of its own words. Only
+clusters form templates, never a post that took one, so a minute's keys are a pure function
+of the posts of its minute and the TEMPLATE_MINUTES before it, and recomputing a minute
+gives the same keys: the counts step stores each minute's templates (copy_templates: the
+template's key, whether it is short, and its tokens' hashes as `_word_hash` gives them,
+sorted) and gives a chunk of minutes those of the TEMPLATE_MINUTES minutes before it; the
+chunk's own minutes serve its later ones, however the span is cut into chunks.
 
 The compiled module (`native/src/copies.rs`) gives exactly these keys; this module is its
 reference and the fallback without it.
@@ -42,6 +56,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 
 import polars as pl
 
@@ -54,10 +69,13 @@ SHORT_NEAR_MIN_TOKENS = 5  # and to be clustered: see the module docstring
 NEAR_BANDS = 8  # MinHash bands; with NEAR_ROWS rows a pair at similarity 0.6 meets in one
 NEAR_ROWS = 3  # band with probability 0.91, a pair at 0.3 with 0.2 (then checked exactly)
 NEAR_JACCARD = (3, 5)  # shared words * 5 >= all words * 3: similarity 0.6 or more
+TEMPLATE_MINUTES = 10  # a template serves the posts left alone in the minutes after it
 
 _MASK = (1 << 64) - 1
 _FNV_OFFSET, _FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
 _GOLDEN = 0x9E3779B97F4A7C15
+_MINUTE_US = 60_000_000
+_TEMPLATE_US = TEMPLATE_MINUTES * _MINUTE_US
 _SEEDS = tuple(((i + 1) * _GOLDEN) & _MASK for i in range(NEAR_BANDS * NEAR_ROWS))
 
 
@@ -68,10 +86,39 @@ def copy_keys(
     minutes: pl.Series,
     *,
     native: bool = True,
+    templates: pl.DataFrame | None = None,
 ) -> pl.Series:
     """Per post (`post_keywords`' three series and each post's minute), a 64-bit key of its
-    text, or null for a post without one (module docstring)."""
-    minute_numbers = minutes.cast(pl.Int64)
+    text, or null for a post without one (module docstring); `templates` are those of the
+    minutes before (`copy_keys_and_templates`)."""
+    keys, _ = copy_keys_and_templates(per_post, keywords, kinds, minutes, templates, native=native)
+    return keys
+
+
+def copy_keys_and_templates(
+    per_post: pl.Series,
+    keywords: pl.Series,
+    kinds: pl.Series,
+    minutes: pl.Series,
+    templates: pl.DataFrame | None = None,
+    *,
+    native: bool = True,
+) -> tuple[pl.Series, pl.DataFrame]:
+    """`copy_keys`, and the templates the posts' minutes formed (TEMPLATE_SCHEMA, one row per
+    minute and template key, ordered so). `minutes` are datetimes, or integers taken as
+    microseconds since the epoch.
+
+    `templates` (TEMPLATE_SCHEMA; None: none) are those formed before the posts' first
+    minute: a post alone in minute m takes the key of one formed in m - TEMPLATE_MINUTES ..
+    m - 1 that its words nearly match, whether it came in `templates` or was formed by these
+    posts (module docstring). Templates of other minutes are ignored, so the keys of a span
+    of minutes do not depend on how it is cut into calls, given each call the templates of
+    the TEMPLATE_MINUTES minutes before it.
+    """
+    if isinstance(minutes.dtype, pl.Datetime):
+        minutes = minutes.dt.cast_time_unit("us")
+    minute_numbers = minutes.cast(pl.Int64)  # microseconds since the epoch
+    remembered = templates if templates is not None else empty_templates()
     if native and keywords_native.available():
         return keywords_native.word_set_keys(
             per_post,
@@ -81,6 +128,8 @@ def copy_keys(
             COPY_MIN_WORDS,
             SHORT_COPY_MIN_TOKENS,
             SHORT_NEAR_MIN_TOKENS,
+            remembered,
+            TEMPLATE_MINUTES * _MINUTE_US,
         )
     words, kind_names = keywords.to_list(), kinds.to_list()
     texts: list[_Text | None] = []
@@ -94,8 +143,57 @@ def copy_keys(
                 {words[j] for j in own if kind_names[j] in ("hashtag", "domain")},
             )
         )
-    keys = _near_copy_keys(texts, minute_numbers.to_list())
-    return pl.Series("copy_key", keys, dtype=pl.Int64)
+    keys, formed = _near_copy_keys(texts, minute_numbers.to_list(), _templates_of(remembered))
+    return pl.Series("copy_key", keys, dtype=pl.Int64), _template_frame(formed)
+
+
+TEMPLATE_SCHEMA: dict[str, pl.DataType] = {
+    "minute": pl.Datetime("us", "UTC"),
+    "key": pl.Int64(),
+    "short": pl.Boolean(),
+    "token_hashes": pl.List(pl.Int64()),
+}
+
+
+def empty_templates() -> pl.DataFrame:
+    return pl.DataFrame(schema=TEMPLATE_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A cluster's template: its minute (microseconds since the epoch), key, whether it is
+    of short posts, and its tokens' hashes (`_word_hash`, sorted, distinct)."""
+
+    minute: int
+    key: int
+    short: bool
+    hashes: tuple[int, ...]
+
+
+def _templates_of(frame: pl.DataFrame) -> list[Template]:
+    rows = frame.select(
+        pl.col("minute").dt.cast_time_unit("us").cast(pl.Int64), "key", "short", "token_hashes"
+    ).iter_rows()
+    return [
+        Template(minute, key, short, tuple(sorted({h & _MASK for h in hashes})))
+        for minute, key, short, hashes in rows
+    ]
+
+
+def _template_frame(templates: list[Template]) -> pl.DataFrame:
+    def signed(h: int) -> int:
+        return h - (1 << 64) if h >= 1 << 63 else h
+
+    rows = sorted(templates, key=lambda t: (t.minute, t.key))
+    return pl.DataFrame(
+        {
+            "minute": [t.minute for t in rows],
+            "key": [t.key for t in rows],
+            "short": [t.short for t in rows],
+            "token_hashes": [sorted(signed(h) for h in t.hashes) for t in rows],
+        },
+        schema={**TEMPLATE_SCHEMA, "minute": pl.Int64()},
+    ).with_columns(pl.col("minute").cast(pl.Datetime("us", "UTC")))
 
 
 @dataclass(frozen=True)
@@ -137,38 +235,74 @@ def set_key(words: list[str], tag: str = "copy") -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
-def _near_copy_keys(texts: list[_Text | None], minutes: list[int | None]) -> list[int | None]:
+def _near_copy_keys(
+    texts: list[_Text | None], minutes: list[int | None], remembered: list[Template]
+) -> tuple[list[int | None], list[Template]]:
     keys = [None if text is None else set_key(text.tokens, text.tag) for text in texts]
     # Long and short texts are clustered apart: their tokens are not of one kind.
     groups: defaultdict[tuple[int | None, str], list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
         if text is not None and text.clustered:
             groups[minutes[i], text.tag].append(i)
-    for (_, tag), posts in groups.items():
+    formed: dict[tuple[int, int], Template] = {}
+    alone: list[tuple[int, list[int], list[int]]] = []  # (post, its hashes, its bands)
+    for (minute, tag), posts in groups.items():
         # Ordered by key, so the clusters do not depend on the order the posts came in.
         posts.sort(key=lambda i: (keys[i], i))
         sets = [texts[i].tokens for i in posts]  # type: ignore[union-attr]
-        cluster_of = _clusters([(keys[i], own) for i, own in zip(posts, sets, strict=True)])
+        hashes = [sorted({_word_hash(word) for word in words}) for words in sets]
+        bands = [_bands(own) for own in hashes]
+        cluster_of = _clusters([keys[i] for i in posts], hashes, bands)
         members: defaultdict[int, list[int]] = defaultdict(list)
         for local, root in enumerate(cluster_of):
             members[root].append(local)
         for cluster in members.values():
             if len(cluster) < 2:
+                alone.append((posts[cluster[0]], hashes[cluster[0]], bands[cluster[0]]))
                 continue
             template = _majority_words([sets[local] for local in cluster])
             if template:
                 key = set_key(template, tag)
                 for local in cluster:
                     keys[posts[local]] = key
-    return keys
+                if minute is not None:
+                    tokens = tuple(sorted({_word_hash(word) for word in template}))
+                    formed[minute, key] = Template(minute, key, tag == "short", tokens)
+    # A post its minute left alone takes the key of the template of the minutes before
+    # that it matches best: most alike, then the latest, then the smallest key.
+    memory = {(t.minute, t.key): t for t in remembered}
+    memory.update(formed)
+    by_band: defaultdict[int, list[Template]] = defaultdict(list)
+    for remembered_one in memory.values():
+        for band in _bands(list(remembered_one.hashes)):
+            by_band[band].append(remembered_one)
+    for i, post_hashes, post_bands in alone:
+        at, short = minutes[i], texts[i].tag == "short"  # type: ignore[union-attr]
+        if at is None:
+            continue
+        best: tuple[Fraction, int, int] | None = None
+        for band in post_bands:
+            for t in by_band.get(band, ()):
+                if t.short != short or not at - _TEMPLATE_US <= t.minute < at:
+                    continue
+                if not _similar(post_hashes, list(t.hashes)):
+                    continue
+                shared = len(set(post_hashes).intersection(t.hashes))
+                union = len(post_hashes) + len(t.hashes) - shared
+                rank = (Fraction(shared, union), t.minute, -t.key)
+                if best is None or rank > best:
+                    best = rank
+        if best is not None:
+            keys[i] = -best[2]
+    return keys, list(formed.values())
 
 
-def _clusters(sets: list[tuple[int | None, list[str]]]) -> list[int]:
+def _clusters(keys: list[int | None], hashes: list[list[int]], bands: list[list[int]]) -> list[int]:
     """Each set's cluster (its first member's position): sets joined by MinHash bands and
     an exact similarity check against the first set seen in each band bucket. The sets come
-    ordered by key with it, so a copy word for word joins the one before it directly."""
-    hashes = [sorted({_word_hash(word) for word in words}) for _, words in sets]
-    parent = list(range(len(sets)))
+    ordered by key with their `keys`, so a copy word for word joins the one before it
+    directly."""
+    parent = list(range(len(hashes)))
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -178,22 +312,28 @@ def _clusters(sets: list[tuple[int | None, list[str]]]) -> list[int]:
 
     first_in: dict[int, int] = {}
     for p, own in enumerate(hashes):
-        if p and sets[p][0] == sets[p - 1][0]:
+        if p and keys[p] == keys[p - 1]:
             # Its bands are the previous set's: checking them again would join the same.
             parent[p] = find(p - 1)
             continue
-        # Row i's hash of a word: its hash xor seed i, times the golden ratio.
-        signature = [min(((h ^ seed) * _GOLDEN) & _MASK for h in own) for seed in _SEEDS]
-        for band in range(NEAR_BANDS):
-            rows = signature[band * NEAR_ROWS : (band + 1) * NEAR_ROWS]
-            bucket = _band_key(band, rows)
+        for bucket in bands[p]:
             rep = first_in.setdefault(bucket, p)
             if rep == p:
                 continue
             a, b = find(p), find(rep)
             if a != b and _similar(own, hashes[rep]):
                 parent[max(a, b)] = min(a, b)
-    return [find(p) for p in range(len(sets))]
+    return [find(p) for p in range(len(hashes))]
+
+
+def _bands(hashes: list[int]) -> list[int]:
+    """The MinHash signature of a set's token hashes as one key per band. Row i's hash of a
+    token is its hash xor seed i, times the golden ratio."""
+    signature = [min(((h ^ seed) * _GOLDEN) & _MASK for h in hashes) for seed in _SEEDS]
+    return [
+        _band_key(band, signature[band * NEAR_ROWS : (band + 1) * NEAR_ROWS])
+        for band in range(NEAR_BANDS)
+    ]
 
 
 def _similar(a: list[int], b: list[int]) -> bool:

@@ -98,9 +98,12 @@ def word_set_keys(
     min_words: int,
     short_min_tokens: int,
     short_near_min_tokens: int,
-) -> pl.Series:
-    """`trendlake.copies.copy_keys`, computed natively (`post_keywords`' three series and
-    each post's minute as Int64)."""
+    templates: pl.DataFrame,
+    memory: int,
+) -> tuple[pl.Series, pl.DataFrame]:
+    """`trendlake.copies.copy_keys_and_templates`, computed natively (`post_keywords`' three
+    series, each post's minute as Int64 microseconds, the templates remembered
+    (`copies.TEMPLATE_SCHEMA`) and how long they serve, in microseconds)."""
     import trendlake_native
 
     n = per_post.len()
@@ -128,7 +131,14 @@ def word_set_keys(
     kind_data = (kind_data or memoryview(b""))[
         token_kinds.offset : token_kinds.offset + len(token_kinds)
     ]
-    keys = trendlake_native.word_set_keys(
+    remembered = templates.select(
+        pl.col("minute").dt.cast_time_unit("us").cast(pl.Int64),
+        pl.col("key"),
+        pl.col("short").cast(pl.UInt8),
+        pl.col("token_hashes").list.len().cast(pl.UInt32).alias("counts"),
+        pl.col("token_hashes"),
+    )
+    keys, *formed = trendlake_native.word_set_keys(
         n,
         count_data,
         _string_parts(keywords.rechunk().to_arrow()),
@@ -137,9 +147,33 @@ def word_set_keys(
         min_words,
         short_min_tokens,
         short_near_min_tokens,
+        (
+            remembered.height,
+            _fixed_width_data(remembered["minute"]),
+            _fixed_width_data(remembered["key"]),
+            _fixed_width_data(remembered["short"]),
+            _fixed_width_data(remembered["counts"]),
+            _fixed_width_data(remembered["token_hashes"].explode().drop_nulls()),
+        ),
+        memory,
     )
     series = _int64_series(keys, n).rename("copy_key")
-    return pl.select(pl.when(series != 0).then(series)).to_series()
+    t_minutes, t_keys, t_short, t_counts, t_hashes = formed
+    count = len(t_keys) // 8
+    lengths = _uint32_series(t_counts, count).cast(pl.Int64)
+    offsets = pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cum_sum()]).to_arrow()
+    hashes = pa.LargeListArray.from_arrays(offsets, _int64_array(t_hashes))
+    made = pl.DataFrame(
+        {
+            "minute": _int64_series(t_minutes, count).cast(pl.Datetime("us", "UTC")),
+            "key": _int64_series(t_keys, count),
+            "short": pl.Series(
+                pa.Array.from_buffers(pa.uint8(), count, [None, pa.py_buffer(t_short)])
+            ).cast(pl.Boolean),
+            "token_hashes": pl.Series(hashes).cast(pl.List(pl.Int64)),
+        }
+    )
+    return pl.select(pl.when(series != 0).then(series)).to_series(), made
 
 
 def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataFrame:
@@ -358,6 +392,18 @@ def _int64_data(series: pl.Series) -> memoryview:
     data = _bytes(array.buffers()[1])
     assert data is not None
     return data[array.offset * 8 : (array.offset + len(array)) * 8]
+
+
+def _fixed_width_data(series: pl.Series) -> memoryview:
+    """The values of a null-free integer series, as one buffer (empty: no bytes)."""
+    array = series.rechunk().to_arrow()
+    if array.null_count:
+        raise ValueError(f"{series.name}: the native kernels take columns without nulls")
+    width = array.type.bit_width // 8
+    data = _bytes(array.buffers()[1]) if len(array) else None
+    if data is None:
+        return memoryview(b"")
+    return data[array.offset * width : (array.offset + len(array)) * width]
 
 
 def _int64_array(data: bytes, n: int | None = None) -> pa.Array:

@@ -20,6 +20,7 @@ KEYWORD_COUNTS: Final = "keyword_counts"
 TREND_SCORES: Final = "trend_scores"
 KEYWORD_BASELINES: Final = "keyword_baselines"
 KEYWORD_BLOCKS: Final = "keyword_blocks"
+COPY_TEMPLATES: Final = "copy_templates"
 ALERTS: Final = "alerts"
 
 
@@ -136,7 +137,8 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         "texts of those posts (64-bit keys of the word set of each post with 6 or more "
         "distinct written words, near copies of one minute sharing their template's key; of a "
         "shorter post's words, hashtags and domains when it has a word and 2 of them, near "
-        "copies of 5 or more sharing theirs; "
+        "copies of 5 or more sharing theirs; a post alone in its minute takes the key of a "
+        "template of the 10 minutes before it nearly copies (copy_templates); "
         "trendlake.copies; else of its author), sorted; null in rows counted before the "
         "column existed",
     ),
@@ -169,6 +171,31 @@ KEYWORD_BASELINES_SCHEMA: Final = _share_sums(
 )
 KEYWORD_BLOCKS_SCHEMA: Final = _share_sums(
     "block", "start of the 10-minute block of history the sums cover", "the block"
+)
+
+COPY_TEMPLATES_SCHEMA: Final = _schema(
+    ("minute", UTC_MICROS, False, "start of the event-time minute whose posts formed the template"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    (
+        "key",
+        pa.int64(),
+        False,
+        "the template's copy key: the key its cluster's posts took (trendlake.copies)",
+    ),
+    (
+        "short",
+        pa.bool_(),
+        False,
+        "whether it is of short posts (words, hashtags and domains), else of long posts' words",
+    ),
+    (
+        "token_hashes",
+        pa.list_(pa.int64()),
+        False,
+        "64-bit hashes of its tokens as MinHash takes them (trendlake.copies._word_hash), "
+        "sorted, distinct: a post left alone in the next 10 minutes near-identical to them "
+        "takes its key",
+    ),
 )
 
 TREND_SCORES_SCHEMA: Final = _schema(
@@ -299,6 +326,14 @@ TABLES: Final[dict[str, TableSpec]] = {
             "per-keyword sums of each 10-minute block of history (a cache the scores step "
             "fills as blocks enter the baseline, and reads as they leave it)",
             cache=True,
+        ),
+        TableSpec(
+            COPY_TEMPLATES,
+            COPY_TEMPLATES_SCHEMA,
+            ("date",),
+            "minute",
+            "near-copy templates each minute's clusters formed, which the counts step reads "
+            "back for the 10 minutes after",
         ),
         TableSpec(
             TREND_SCORES, TREND_SCORES_SCHEMA, ("date",), "minute", "sliding-window trend scores"

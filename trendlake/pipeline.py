@@ -17,9 +17,11 @@ import pyarrow as pa
 
 from trendlake import alerts as alert_rules
 from trendlake.config import Settings
+from trendlake.copies import TEMPLATE_MINUTES, TEMPLATE_SCHEMA
 from trendlake.lake import Lake
 from trendlake.models import (
     ALERTS,
+    COPY_TEMPLATES,
     KEYWORD_BASELINES,
     KEYWORD_BLOCKS,
     KEYWORD_COUNTS,
@@ -47,9 +49,9 @@ from trendlake.timeutil import MINUTE, iso, minutes_between
 from trendlake.windows import (
     dedup_posts,
     exact_windows,
-    keyword_occurrences,
     minute_counts,
     minute_volume,
+    occurrences_and_templates,
     window_bounds,
     without_floods,
 )
@@ -72,6 +74,7 @@ WINDOW_COLUMNS = [
     "thread_keys",
     "copy_keys",
 ]
+TEMPLATE_COLUMNS = list(TEMPLATE_SCHEMA)
 HISTORY_COLUMNS = ["minute", "kind", "authors", "key"]  # and keyword, for rows without a key
 ALERT_LOOKBACK = timedelta(hours=24)
 Progress = Callable[[int], None]
@@ -123,18 +126,27 @@ MIN_CHUNK_MINUTES = 10  # the smallest CHUNK_MINUTES
 def compute_counts(
     lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
 ) -> StepResult:
-    """keyword_counts and minute_stats for every minute of `span`."""
+    """keyword_counts, minute_stats and copy_templates for every minute of `span`.
+
+    A chunk's copy keys take the near-copy templates of the TEMPLATE_MINUTES minutes before
+    it from copy_templates (those of its own minutes it forms itself), so its rows are the
+    same however the span is cut into chunks (`trendlake.copies`)."""
     rows = 0
     for chunk in span.chunks(chunk_minutes(lake, span, settings)):
         posts = dedup_posts(_read_posts(lake, chunk.start, chunk.end))
-        occurrences = keyword_occurrences(
+        remembered = lake.read(
+            COPY_TEMPLATES, chunk.start - TEMPLATE_MINUTES * MINUTE, chunk.start, TEMPLATE_COLUMNS
+        )
+        occurrences, templates = occurrences_and_templates(
             without_floods(posts, settings.flood_posts_per_minute),
             settings.flood_keyword_posts_per_minute,
+            remembered,
         )
         counts = minute_counts(occurrences)
         volume = minute_volume(posts, counts, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)
         lake.replace_range(MINUTE_STATS, _with_date(volume), chunk.start, chunk.end)
+        lake.replace_range(COPY_TEMPLATES, _with_date(templates), chunk.start, chunk.end)
         rows += counts.height
         if progress:
             progress(chunk.minutes)

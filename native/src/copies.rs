@@ -9,10 +9,14 @@
 //! exactly) form clusters, and every post of a cluster takes the key of the words more than
 //! half of the cluster's posts have: the ring's template. Long posts are clustered by their
 //! words; short ones with at least `short_near_min_tokens` tokens by those, among
-//! themselves.
+//! themselves. A cluster's template is remembered for the `memory` after its minute: a post
+//! its minute leaves alone takes the key of the remembered template of its class it nearly
+//! copies (the most alike, then the latest, then the smallest key), from the templates given
+//! (those of the minutes before the posts') or formed by the posts themselves.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -20,7 +24,7 @@ use pyo3::types::{PyBytes, PyTuple};
 
 use crate::extract::is;
 use crate::tables::CJK;
-use crate::{blake2_key_of, check_rows, int64_at, int64_buffer, Bytes, StrArray};
+use crate::{blake2_key_of, check_rows, int64_at, int64_buffer, le_bytes, Bytes, StrArray};
 
 const BANDS: usize = 8;
 const ROWS: usize = 3;
@@ -43,8 +47,11 @@ pub fn word_set_keys<'py>(
     min_words: usize,
     short_min_tokens: usize,
     short_near_min_tokens: usize,
-) -> PyResult<Bound<'py, PyBytes>> {
+    templates: &Bound<'py, PyTuple>,
+    memory: i64,
+) -> PyResult<Bound<'py, PyTuple>> {
     check_rows(n, "word_set_keys")?;
+    let remembered = Templates::of(templates)?;
     let missing = || PyValueError::new_err("word_set_keys: buffer missing");
     let counts = Bytes::of(counts)?.ok_or_else(missing)?;
     let token_kinds = Bytes::of(token_kinds)?.ok_or_else(missing)?;
@@ -90,13 +97,132 @@ pub fn word_set_keys<'py>(
             "word_set_keys: fewer pairs counted than given",
         ));
     }
-    let keys = near_copy_keys(&texts, |i| int64_at(minutes, i));
-    let mut out = Vec::with_capacity(n * 8);
-    for key in keys {
-        out.extend_from_slice(&key.to_le_bytes());
+    let (keys, formed) = near_copy_keys(&texts, |i| int64_at(minutes, i), &remembered, memory);
+    let counts: Vec<u32> = (0..formed.len())
+        .map(|t| formed.hashes(t).len() as u32)
+        .collect();
+    let short: Vec<u8> = formed.short.iter().map(|&s| s as u8).collect();
+    // As the table holds them: int64s, sorted as such.
+    let mut hashes: Vec<i64> = Vec::with_capacity(formed.hashes.len());
+    for t in 0..formed.len() {
+        let first = hashes.len();
+        hashes.extend(formed.hashes(t).iter().map(|&h| h as i64));
+        hashes[first..].sort_unstable();
     }
-    Ok(PyBytes::new(py, &out))
+    let out = [
+        le_bytes(py, &keys, i64::to_le_bytes),
+        le_bytes(py, &formed.minutes, i64::to_le_bytes),
+        le_bytes(py, &formed.keys, i64::to_le_bytes),
+        PyBytes::new(py, &short),
+        le_bytes(py, &counts, u32::to_le_bytes),
+        le_bytes(py, &hashes, i64::to_le_bytes),
+    ];
+    PyTuple::new(py, out)
 }
+
+/// Clusters' templates: each one's minute, key, whether it is of short posts, and its
+/// tokens' hashes (sorted, distinct), one template after the other.
+#[derive(Default)]
+struct Templates {
+    minutes: Vec<i64>,
+    keys: Vec<i64>,
+    short: Vec<bool>,
+    hashes: Vec<u64>,
+    starts: Vec<usize>,
+}
+
+impl Templates {
+    /// From Python: (n, minutes as int64s, keys as int64s, short as one byte each, token
+    /// counts as u32s, every template's token hashes as int64s, one after the other).
+    fn of(parts: &Bound<'_, PyTuple>) -> PyResult<Templates> {
+        let bad = |what: &str| PyValueError::new_err(format!("word_set_keys: templates {what}"));
+        let n: usize = parts.get_item(0)?.extract()?;
+        let buffer = |i: usize| -> PyResult<Bytes> {
+            Bytes::of(&parts.get_item(i)?)?.ok_or_else(|| bad("buffer missing"))
+        };
+        let (minutes, keys, short) = (buffer(1)?, buffer(2)?, buffer(3)?);
+        let (counts, hashes) = (buffer(4)?, buffer(5)?);
+        let (minutes, keys, short) = (minutes.slice(), keys.slice(), short.slice());
+        let (counts, hashes) = (counts.slice(), hashes.slice());
+        if minutes.len() != n * 8
+            || keys.len() != n * 8
+            || short.len() != n
+            || counts.len() != n * 4
+        {
+            return Err(bad("of the wrong length"));
+        }
+        let mut templates = Templates::default();
+        let mut own = Vec::new();
+        let mut at = 0usize;
+        for t in 0..n {
+            let count = u32::from_le_bytes(counts[t * 4..t * 4 + 4].try_into().unwrap()) as usize;
+            if (at + count) * 8 > hashes.len() {
+                return Err(bad("with more hashes counted than given"));
+            }
+            own.clear();
+            own.extend((at..at + count).map(|j| int64_at(hashes, j) as u64));
+            at += count;
+            own.sort_unstable();
+            own.dedup();
+            templates.push(int64_at(minutes, t), int64_at(keys, t), short[t] != 0, &own);
+        }
+        if at * 8 != hashes.len() {
+            return Err(bad("with fewer hashes counted than given"));
+        }
+        Ok(templates)
+    }
+
+    fn push(&mut self, minute: i64, key: i64, short: bool, hashes: &[u64]) {
+        self.starts.push(self.hashes.len());
+        self.minutes.push(minute);
+        self.keys.push(key);
+        self.short.push(short);
+        self.hashes.extend_from_slice(hashes);
+    }
+
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn hashes(&self, t: usize) -> &[u64] {
+        let end = self.starts.get(t + 1).copied().unwrap_or(self.hashes.len());
+        &self.hashes[self.starts[t]..end]
+    }
+
+    /// The same templates ordered by (minute, key), once each.
+    fn ordered(&self) -> Templates {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_unstable_by_key(|&t| (self.minutes[t], self.keys[t]));
+        order.dedup_by_key(|t| (self.minutes[*t], self.keys[*t]));
+        let mut out = Templates::default();
+        for t in order {
+            out.push(self.minutes[t], self.keys[t], self.short[t], self.hashes(t));
+        }
+        out
+    }
+}
+
+/// A map keyed by band keys, which are mixed already: they are their own hash.
+#[derive(Default)]
+struct BandHasher(u64);
+
+impl Hasher for BandHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type ByBand = HashMap<u64, Vec<u32>, BuildHasherDefault<BandHasher>>;
 
 /// How many words a long post needs, and how many words and tags a short post's key and
 /// its near copies need.
@@ -264,9 +390,18 @@ fn dedup_in_place<T: PartialEq + Copy>(values: &mut [T]) -> usize {
 }
 
 /// Each post's key (0 for a post without one), near copies of one minute sharing their
-/// cluster's template key.
-fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
+/// cluster's template key, and a post its minute leaves alone the key of the template of
+/// the `memory` before its minute it matches best (`remembered`, or formed by these posts);
+/// and the templates these posts formed, ordered by (minute, key).
+fn near_copy_keys(
+    texts: &Texts,
+    minute_of: impl Fn(usize) -> i64,
+    remembered: &Templates,
+    memory: i64,
+) -> (Vec<i64>, Templates) {
     let mut keys = texts.keys.clone();
+    let mut formed = Templates::default();
+    let mut alone: Vec<usize> = Vec::new();
     // Ordered by minute, then key, so the clusters do not depend on the posts' order; long
     // and short posts apart, as their tokens are not of one kind.
     let group = |i: usize| (minute_of(i), texts.short[i]);
@@ -275,6 +410,7 @@ fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
         .collect();
     order.sort_unstable_by_key(|&i| (group(i), keys[i], i));
     let mut buckets = Vec::new();
+    let mut own = Vec::new();
     let mut start = 0;
     while start < order.len() {
         let this = group(order[start]);
@@ -285,6 +421,13 @@ fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
         for &root in &cluster_of {
             size[root] += 1;
         }
+        alone.extend(
+            cluster_of
+                .iter()
+                .zip(posts)
+                .filter(|&(&root, _)| size[root] == 1)
+                .map(|(_, &i)| i),
+        );
         let mut grouped: Vec<(usize, usize)> = cluster_of
             .iter()
             .zip(posts)
@@ -293,8 +436,10 @@ fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
             .collect();
         grouped.sort_unstable();
         for cluster in grouped.chunk_by(|a, b| a.0 == b.0) {
+            let first = cluster[0].1;
             // Copies word for word keep their key: their template is their text.
-            if cluster.iter().all(|&(_, i)| keys[i] == keys[cluster[0].1]) {
+            if cluster.iter().all(|&(_, i)| keys[i] == keys[first]) {
+                formed.push(this.0, keys[first], this.1, texts.hashes(first));
                 continue;
             }
             let members = cluster.iter().map(|&(_, i)| texts.words(i));
@@ -305,11 +450,86 @@ fn near_copy_keys(texts: &Texts, minute_of: impl Fn(usize) -> i64) -> Vec<i64> {
                 for &(_, i) in cluster {
                     keys[i] = key;
                 }
+                own.clear();
+                own.extend(template.iter().map(|token| word_hash(token)));
+                own.sort_unstable();
+                own.dedup();
+                formed.push(this.0, key, this.1, &own);
             }
         }
         start = end;
     }
-    keys
+    let formed = formed.ordered();
+    carry_over(
+        texts,
+        &minute_of,
+        &mut alone,
+        [remembered, &formed],
+        memory,
+        &mut keys,
+    );
+    (keys, formed)
+}
+
+/// Gives each post of `alone` (left alone by its minute) the key of the template of the
+/// `memory` before its minute, of its own class, it is most alike (Jaccard >= JACCARD),
+/// then the latest, then the smallest key; a post matching none keeps its key.
+fn carry_over(
+    texts: &Texts,
+    minute_of: &impl Fn(usize) -> i64,
+    alone: &mut [usize],
+    sources: [&Templates; 2],
+    memory: i64,
+    keys: &mut [i64],
+) {
+    if alone.is_empty() || sources.iter().all(|s| s.len() == 0) {
+        return;
+    }
+    alone.sort_unstable(); // read in the posts' order: their bands and hashes lie so
+    let mut by_band = ByBand::default();
+    for (s, source) in sources.iter().enumerate() {
+        for t in 0..source.len() {
+            for band in band_keys(source.hashes(t)) {
+                by_band.entry(band).or_default().push(((t << 1) | s) as u32);
+            }
+        }
+    }
+    for &i in alone.iter() {
+        let (minute, short, own) = (minute_of(i), texts.short[i], texts.hashes(i));
+        // (shared, union, minute, key) of the best match so far.
+        let mut best: Option<(usize, usize, i64, i64)> = None;
+        for band in &texts.bands[i] {
+            let Some(found) = by_band.get(band) else {
+                continue;
+            };
+            for &code in found {
+                let (source, t) = (sources[(code & 1) as usize], (code >> 1) as usize);
+                let at = source.minutes[t];
+                if source.short[t] != short || at >= minute || at < minute.saturating_sub(memory) {
+                    continue;
+                }
+                let theirs = source.hashes(t);
+                let shared = shared(own, theirs);
+                let union = own.len() + theirs.len() - shared;
+                if shared * JACCARD.1 < union * JACCARD.0 {
+                    continue;
+                }
+                let key = source.keys[t];
+                let better = match best {
+                    None => true,
+                    Some((s, u, m, k)) => {
+                        (shared * u, at, -(key as i128)) > (s * union, m, -(k as i128))
+                    }
+                };
+                if better {
+                    best = Some((shared, union, at, key));
+                }
+            }
+        }
+        if let Some((_, _, _, key)) = best {
+            keys[i] = key;
+        }
+    }
 }
 
 /// Each of the `posts`' cluster (its first member's position among them): posts joined by
@@ -353,6 +573,12 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 
 /// Jaccard similarity of two sorted, distinct hash lists >= JACCARD.
 fn similar(a: &[u64], b: &[u64]) -> bool {
+    let shared = shared(a, b);
+    shared * JACCARD.1 >= (a.len() + b.len() - shared) * JACCARD.0
+}
+
+/// How many values two sorted, distinct hash lists share.
+fn shared(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -365,7 +591,7 @@ fn similar(a: &[u64], b: &[u64]) -> bool {
             }
         }
     }
-    shared * JACCARD.1 >= (a.len() + b.len() - shared) * JACCARD.0
+    shared
 }
 
 /// The words more than half of the cluster's `size` sets have, sorted.
@@ -445,14 +671,44 @@ mod tests {
         }
         let other: Vec<&[u8]> = vec![b"garden", b"morning", b"roses", b"sunny", b"today", b"walk"];
         texts.push(&mut other.clone(), &mut Vec::new(), LENGTHS);
-        let keys = near_copy_keys(&texts, |_| 0);
+        let keys = near_copy_keys(&texts, |_| 0, &Templates::default(), 0).0;
         assert_eq!(keys[0], set_key(&template));
         assert_eq!(keys[0], keys[1]);
         assert_eq!(keys[1], keys[2]);
         assert_eq!(keys[3], set_key(&other));
         // In different minutes they are not clustered.
-        let apart = near_copy_keys(&texts, |i| i as i64);
+        let apart = near_copy_keys(&texts, |i| i as i64, &Templates::default(), 0).0;
         assert_ne!(apart[0], apart[1]);
+    }
+
+    #[test]
+    fn a_copy_alone_takes_the_key_of_a_template_of_the_ten_minutes_before() {
+        let template: Vec<&[u8]> = vec![b"bonus", b"claim", b"code", b"crypto", b"free", b"offer"];
+        let mut texts = Texts::with_capacity(5, 35);
+        for code in [&b"aa11"[..], b"bb22", b"cc33", b"dd44", b"ee55"] {
+            let mut words = template.clone();
+            words.push(code);
+            texts.push(&mut words, &mut Vec::new(), LENGTHS);
+        }
+        let minutes = [0, 0, 3, 10, 11];
+        let (keys, formed) = near_copy_keys(&texts, |i| minutes[i], &Templates::default(), 10);
+        let key = set_key(&template);
+        assert_eq!(&keys[..4], &[key; 4]);
+        assert_ne!(keys[4], key); // eleven minutes after the template
+        assert_eq!(
+            (formed.len(), formed.keys[0], formed.minutes[0]),
+            (1, key, 0)
+        );
+        // The same posts after the first two, given the template they formed.
+        let mut later = Texts::with_capacity(3, 21);
+        for code in [&b"cc33"[..], b"dd44", b"ee55"] {
+            let mut words = template.clone();
+            words.push(code);
+            later.push(&mut words, &mut Vec::new(), LENGTHS);
+        }
+        let (again, none) = near_copy_keys(&later, |i| minutes[i + 2], &formed, 10);
+        assert_eq!(again, &keys[2..]);
+        assert_eq!(none.len(), 0);
     }
 
     #[test]
@@ -483,7 +739,7 @@ mod tests {
             &mut vec![&b"#art"[..], b"#sketch"],
             LENGTHS,
         ); // no word
-        let keys = near_copy_keys(&texts, |_| 0);
+        let keys = near_copy_keys(&texts, |_| 0, &Templates::default(), 0).0;
         let expected: Vec<&[u8]> = vec![b"followers", b"free", b"spam.example"];
         assert_eq!(keys[0], tagged_set_key(b"short", &expected));
         assert_eq!(keys[0], keys[1]);

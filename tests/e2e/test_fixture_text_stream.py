@@ -6,8 +6,9 @@ several times a minute each, a ring of accounts pastes one advertisement, half o
 replies under other people's posts, and a ring of bots replies everywhere with a prize
 message greeting two names, other names in each copy; bots reply "check my profile" under
 other people's posts, a ring posts two words and a link, and another a few words, a code of
-its own in each copy and a link. Replayed through the CLI the way the issue's checks replay
-streams the project has never seen.
+its own in each copy and a link; last, a slow ring pastes one advertisement with a code and
+a number of its own in each copy, only once or twice a minute in all. Replayed through the
+CLI the way the issue's checks replay streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ AD = (
     "expires, visit our site"
 )
 PRIZE = "Hey {} and {}, you won a prize! Claim it now at the winners portal of zentrovia"
+SLOW_RING = (  # 18 words, a code and a number filled into each copy
+    "Exclusive members deal on premium vitamin gummies this week, order through our trusted "
+    "wellness shop and save: code {} {}"
+)
+SLOW_RING_START, SLOW_RING_MINUTES, STREAM_MINUTES = 180, 40, 220
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
@@ -123,6 +129,17 @@ def _write_stream(path: Path) -> None:
             code = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz23456789", k=6))
             link = f"https://zentrodrop.example/{rng.randrange(10**6)}"
             stream.post(f"did:plc:codebot{i % 15}", 90 + m, f"grab free tokens code {code} {link}")
+    # After every shape and burst (more background for its minutes): 15 accounts pasting
+    # one text with a code and a number of their own in each copy, only 1 or 2 copies a
+    # minute in all, so most minutes hold one copy alone.
+    for minute in range(180, STREAM_MINUTES):
+        for _ in range(200):
+            stream.post(rng.choice(background), minute, rng.choice(texts))
+    for m in range(SLOW_RING_MINUTES):
+        for _ in range(rng.choice((1, 2))):
+            code = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz0123456789", k=6))
+            text = SLOW_RING.format(code, rng.randrange(100, 10_000))
+            stream.post(f"did:plc:slowring{rng.randrange(15)}", SLOW_RING_START + m, text)
     stream.events.sort(key=lambda event: event["time_us"])
     path.write_text("".join(json.dumps(event) + "\n" for event in stream.events))
 
@@ -137,8 +154,10 @@ def test_bursts_in_real_post_text_alert_and_floods_and_copy_rings_do_not(tmp_pat
     for alert in announced:
         first.setdefault((alert["keyword"], alert["kind"]), parse_iso(str(alert["window_end"])))
     # Every burst, within 5 minutes of its onset; nothing else: not the floods or their
-    # phrases, not a word, phrase or the domain of the rings' texts, not a name the bots
-    # greet, not a word of the repeated real texts.
+    # phrases, not a word, phrase or the domain of the rings' texts (the slow ring's
+    # either), not a name the bots greet, not a word of the repeated real texts.
+    slow = [key for key in first if str(key[0]).split()[0] in SLOW_RING.lower()]
+    assert not slow, slow
     assert set(first) == {(keyword, kind) for keyword, kind, *_ in BURSTS}, sorted(first)
     start = parse_iso("2026-03-02T00:00:00Z")
     for keyword, kind, onset, *_ in BURSTS:

@@ -4,14 +4,26 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import make_post
+from tests.conftest import T0, make_post
 from trendlake import copies, keywords_native
-from trendlake.copies import COPY_MIN_WORDS, copy_keys
+from trendlake.config import Settings
+from trendlake.copies import (
+    COPY_MIN_WORDS,
+    TEMPLATE_MINUTES,
+    copy_keys,
+    copy_keys_and_templates,
+)
+from trendlake.lake import Lake
+from trendlake.models import COPY_TEMPLATES, KEYWORD_COUNTS, POSTS
+from trendlake.pipeline import MinuteRange, chunk_minutes, compute_counts
 from trendlake.scoring import voices
+from trendlake.timeutil import MINUTE as M
 from trendlake.windows import (
     author_key,
     exact_windows,
@@ -325,6 +337,213 @@ def test_native_and_python_near_copy_keys_agree_on_a_random_ring() -> None:
     assert len(set(native[120:180])) >= 55  # the other posts stay themselves
     assert len(set(native[180:])) < 20  # the short ones cluster among themselves
     assert not set(native[180:]) & set(native[:180])
+
+
+@pytest.mark.skipif(not keywords_native.available(), reason="trendlake_native is not built")
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_native_and_python_agree_on_slow_rings_and_remembered_templates(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = _spun_ring(rng)
+    minutes = [rng.randrange(30) for _ in texts]  # a few posts a minute: many alone
+    for m in range(30):  # and two slow rings, long and short, 1 or 2 copies a minute
+        for _ in range(rng.choice((1, 1, 2))):
+            texts.append(SLOW.format(_code(rng), rng.randrange(100, 10_000)))
+            minutes.append(m)
+        if rng.random() < 0.5:
+            texts.append(f"grab free tokens code {_code(rng)} https://zentrodrop.example/x")
+            minutes.append(m)
+    # Minutes 0-14 in one call, then 15-29 given the templates of 5-14.
+    early = [i for i, m in enumerate(minutes) if m < 15]
+    late = [i for i, m in enumerate(minutes) if m >= 15]
+    results = []
+    for native in (True, False):
+        keys, formed = _keys_and_templates([texts[i] for i in early],
+                                           [minutes[i] for i in early], native=native)  # fmt: skip
+        remembered = formed.filter(pl.col("minute") >= T0 + timedelta(minutes=5))
+        later, formed_later = _keys_and_templates(
+            [texts[i] for i in late], [minutes[i] for i in late], remembered, native=native
+        )
+        results.append((keys, formed, later, formed_later))
+    (keys, formed, later, formed_later), python = results
+    assert keys == python[0] and later == python[2]
+    assert formed.equals(python[1]) and formed_later.equals(python[3])
+    assert formed.height > 0 and formed_later.height > 0
+    assert (formed["short"].any(), formed["short"].all()) == (True, False)
+
+
+SLOW = (
+    "Exclusive members deal on premium vitamin gummies this week, order through our trusted "
+    "wellness shop and save: code {} {}"
+)
+SLOW_TWICE = {3, 9, 16, 22, 28, 34}  # minutes of two copies; one in each other minute
+
+
+def _made_up(rng: random.Random) -> str:
+    return "".join(rng.choices("bdfgklmnprstvz", k=3)) + rng.choice("aeiou") + "x"
+
+
+def _code(rng: random.Random) -> str:
+    return "".join(rng.choices("abcdefghjkmnpqrstuvwxyz0123456789", k=6))
+
+
+def _slow_ring(rng: random.Random, minutes: int = 30) -> tuple[list[str], list[int]]:
+    texts, at = [], []
+    for m in range(minutes):
+        for _ in range(2 if m in SLOW_TWICE else 1):
+            texts.append(SLOW.format(_code(rng), rng.randrange(100, 10_000)))
+            at.append(m)
+    return texts, at
+
+
+def _keys_and_templates(
+    texts: list[str],
+    minutes: list[int],
+    templates: pl.DataFrame | None = None,
+    *,
+    native: bool = True,
+) -> tuple[list[int | None], pl.DataFrame]:
+    rows = [make_post(text, did=f"did:plc:{i}", minute=m) for i, (text, m) in
+            enumerate(zip(texts, minutes, strict=True))]  # fmt: skip
+    posts = _posts(rows)
+    minute = posts["event_time"].dt.truncate("1m")
+    keys, formed = copy_keys_and_templates(
+        *post_keywords(posts, native=native), minute, templates, native=native
+    )
+    return keys.to_list(), formed
+
+
+PEOPLE_ON_GUMMIES = [
+    "My kids love these vitamin gummies, they ask for them every single morning now",
+    "Tried the premium vitamin gummies from the shop down the road and honestly not bad",
+    "Does anyone know if vitamin gummies actually work or is it just candy for adults",
+]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_slow_rings_copies_alone_in_their_minutes_take_its_last_templates_key(
+    native: bool,
+) -> None:
+    _native_or_skip(native)
+    ring, minutes = _slow_ring(random.Random(1))
+    people = PEOPLE_ON_GUMMIES
+    keys = _keys(ring + people, native=native, minutes=[*minutes, 5, 12, 20])
+    ring_keys, people_keys = keys[: len(ring)], keys[len(ring) :]
+    template = _keys([SLOW.format("", "")], native=native)[0]
+    first = minutes.index(min(SLOW_TWICE))
+    # Before the ring's first minute of two copies, each copy is itself; from it on, one key.
+    assert len(set(ring_keys[:first])) == first and template not in ring_keys[:first]
+    assert set(ring_keys[first:]) == {template}
+    # People writing of the ring's words keep their own keys, alone in their minutes too.
+    assert people_keys == [_keys([text], native=native)[0] for text in people]
+    # Without the template's minutes before, the copies alone stay themselves.
+    alone = [i for i, m in enumerate(minutes) if m not in SLOW_TWICE]
+    apart = _keys([ring[i] for i in alone], native=native, minutes=[100 * i for i in alone])
+    assert len(set(apart)) == len(alone)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_templates_serve_the_ten_minutes_after_theirs_only(native: bool) -> None:
+    _native_or_skip(native)
+    rng = random.Random(2)
+    pair = [SLOW.format(_code(rng), 1), SLOW.format(_code(rng), 2)]
+    later = [SLOW.format(_code(rng), 3) for _ in range(4)]
+    at = [0, 0, 0, 1, TEMPLATE_MINUTES, TEMPLATE_MINUTES + 1]
+    keys, formed = _keys_and_templates(pair + later, at, native=native)
+    template = keys[0]
+    # Three copies of minute 0 form it; the next ten minutes' copies alone take it, the
+    # eleventh's does not; and a post that took it forms no template.
+    assert keys[:3] == [template] * 3
+    assert keys[3:5] == [template, template]
+    assert keys[5] != template
+    assert formed.select("key", "short").rows() == [(template, False)]
+    assert formed["minute"].to_list() == [T0]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_post_alone_takes_the_most_alike_template_then_the_latest_then_the_smallest_key(
+    native: bool,
+) -> None:
+    _native_or_skip(native)
+    words = _distinct_texts(1, 14)[0]
+    post = " ".join(words[:10])
+
+    def template(
+        tokens: list[str], minutes_before: int, key: int, short: bool = False
+    ) -> dict[str, object]:
+        hashes = sorted({copies._word_hash(w) for w in tokens})
+        signed = sorted(h - (1 << 64) if h >= 1 << 63 else h for h in hashes)
+        at = T0 + timedelta(minutes=20 - minutes_before)
+        return {"minute": at, "key": key, "short": short, "token_hashes": signed}
+
+    def key_of(*templates: dict[str, object]) -> int | None:
+        frame = pl.DataFrame(list(templates), schema=copies.TEMPLATE_SCHEMA)
+        return _keys_and_templates([post], [20], frame, native=native)[0][0]
+
+    own = _keys([post], native=native)[0]
+    close, closer = words[:9] + words[10:12], words[:10] + words[10:11]  # 9/12 and 10/11
+    assert key_of(template(close, 5, 1), template(closer, 8, 2)) == 2
+    assert key_of(template(close, 5, 1), template(close, 3, 2)) == 2  # the latest
+    assert key_of(template(close, 5, 7), template(close, 5, 3)) == 3  # the smallest key
+    assert key_of(template(close, 11, 1)) == own  # too old
+    assert key_of(template(close, 0, 1)) == own  # its own minute
+    assert key_of(template(close, 5, 1, short=True)) == own  # of short posts
+    assert key_of(template(words[4:14], 5, 1)) == own  # 6 of 14 alike
+
+
+def _posts_table(texts: list[str], minutes: list[int], dids: list[str]) -> pl.DataFrame:
+    rows = [make_post(text, did=did, minute=m, second=i % 60) for i, (text, m, did) in
+            enumerate(zip(texts, minutes, dids, strict=True))]  # fmt: skip
+    return _posts(rows).with_columns(
+        cid=pl.lit("bafy"),
+        rkey=pl.col("uri").str.split("/").list.last(),
+        created_at=pl.lit(None, pl.String),
+        event_date=pl.col("event_time").dt.date(),
+        seq=pl.lit(None, pl.Int64),
+        reply_parent=pl.col("reply_root"),
+        embed_kind=pl.lit(None, pl.String),
+        mentions=pl.lit([], pl.List(pl.String)),
+        source=pl.lit("jetstream"),
+    )
+
+
+def test_counts_with_templates_are_the_same_in_one_chunk_or_minute_by_minute(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(4)
+    ring, minutes = _slow_ring(rng, 40)
+    dids = [f"did:plc:slowring{rng.randrange(15)}" for _ in ring]
+    # 150 posts a minute of people, each of 7 made-up words: 1,000 posts are 6 minutes.
+    people = [" ".join(_made_up(rng) for _ in range(7)) for _ in range(6_000)]
+    texts = ring + people + PEOPLE_ON_GUMMIES
+    minutes += [i % 40 for i in range(len(people))] + [5, 12, 20]
+    dids += [f"did:plc:p{i % 2_000}" for i in range(len(people))]
+    dids += ["did:plc:g1", "did:plc:g2", "did:plc:g3"]
+    posts = _posts_table(texts, minutes, dids).to_arrow()
+    span = MinuteRange(T0, T0 + 40 * M)
+    lakes = []
+    for chunk_posts in (None, 1_000, 0):  # one chunk, chunks of about 7 minutes, minutes
+        lake = Lake(str(tmp_path / f"lake{chunk_posts}"))
+        lake.append(POSTS, posts)
+        settings = Settings(lake_uri=lake.uri, chunk_posts=chunk_posts or 150_000)
+        if chunk_posts == 1_000:
+            assert 4 <= chunk_minutes(lake, span, settings) <= 8
+        if chunk_posts == 0:
+            for m in range(40):
+                compute_counts(lake, MinuteRange(T0 + m * M, T0 + (m + 1) * M), settings)
+        else:
+            compute_counts(lake, span, settings)
+        lakes.append(lake)
+    for table in (KEYWORD_COUNTS, COPY_TEMPLATES):
+        whole = lakes[0].read(table).sort(pl.all())
+        assert whole.height > 0
+        for other in lakes[1:]:
+            assert whole.equals(other.read(table).sort(pl.all())), table
+    counts = lakes[0].read(KEYWORD_COUNTS)
+    gummies = counts.filter(pl.col("keyword") == "gummies").sort("minute")
+    copies_of = set(gummies["copy_keys"].explode().to_list())
+    # The ring's 40 minutes: the copies before its first two in a minute, then its template;
+    # and the three people.
+    assert len(copies_of) == min(SLOW_TWICE) + 1 + 3
 
 
 def _spun_ring(rng: random.Random) -> list[str]:
