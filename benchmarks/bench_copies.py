@@ -11,6 +11,9 @@ Bluesky volume (2,500) and at 100x (250,000), in three shapes:
 - ring: the long posts, a tenth of them replaced by a ring's template with a made-up code
   filled into each copy, so that the clusters and their templates are computed too.
 
+Each minute is given the templates it forms as if each of the TEMPLATE_MINUTES minutes
+before had formed them too (a post alone in it is then looked up among ten times as many).
+
 Each is timed natively (the pipeline's path) and, at 2,500 posts, by the Python reference,
 in the same process, with their ratio and whether their keys are the same; `folded` counts
 the posts whose key is a cluster's template rather than their own words' (the ring's
@@ -38,12 +41,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_text import build_posts
 
 from trendlake import keywords_native
-from trendlake.copies import COPY_MIN_WORDS, SHORT_COPY_MIN_TOKENS, copy_keys
+from trendlake.copies import (
+    COPY_MIN_WORDS,
+    SHORT_COPY_MIN_TOKENS,
+    TEMPLATE_MINUTES,
+    copy_keys_and_templates,
+)
 from trendlake.windows import post_keywords
 
 RATES = (2_500, 250_000)
 PYTHON_UP_TO = 2_500  # the Python reference takes about a second per 2,500 long posts
 LIST = pl.List(pl.String)
+MINUTE_US = 60_000_000
 
 
 def frame(texts: list[str], langs: list[list[str]]) -> pl.DataFrame:
@@ -93,11 +102,22 @@ def measure(posts: pl.DataFrame, repeat: int) -> tuple[str, ...]:
     """The table's figures for one minute of `posts`."""
     per_post, keywords, kinds = post_keywords(posts)
     n = posts.height
-    one_minute = pl.Series("minute", [0] * n, dtype=pl.Int64)
-    apart = pl.Series("minute", range(n), dtype=pl.Int64)  # no two posts together
+    minute = TEMPLATE_MINUTES * MINUTE_US
+    one_minute = pl.Series("minute", [minute] * n, dtype=pl.Int64)
+    apart = pl.Series("minute", range(0, n * MINUTE_US, MINUTE_US), dtype=pl.Int64)
+    # The templates the minute forms, as if each of the minutes before had formed them too.
+    _, formed = copy_keys_and_templates(per_post, keywords, kinds, one_minute)
+    remembered = pl.concat(
+        formed.with_columns(pl.lit(m * MINUTE_US).cast(pl.Datetime("us", "UTC")).alias("minute"))
+        for m in range(TEMPLATE_MINUTES)
+    )
 
     def keys_of(minutes: pl.Series, native: bool = True) -> pl.Series:
-        return copy_keys(per_post, keywords, kinds, minutes, native=native)
+        templates = remembered if minutes is one_minute else None
+        keys, _ = copy_keys_and_templates(
+            per_post, keywords, kinds, minutes, templates, native=native
+        )
+        return keys
 
     native, keys = best_cpu(lambda: keys_of(one_minute), repeat)
     folded = int((keys != keys_of(apart)).sum())  # apart, each post keeps its own key
@@ -106,7 +126,15 @@ def measure(posts: pl.DataFrame, repeat: int) -> tuple[str, ...]:
         seconds, reference = best_cpu(lambda: keys_of(one_minute, native=False), 1)
         python, ratio = f"{seconds:.3f}", f"{seconds / max(native, 1e-9):.0f}x"
         same = "yes" if reference.to_list() == keys.to_list() else "NO"
-    return f"{keys.count() / n:.0%}", f"{folded:,}", f"{native:.3f}", python, ratio, same
+    return (
+        f"{keys.count() / n:.0%}",
+        f"{folded:,}",
+        f"{formed.height:,}",
+        f"{native:.3f}",
+        python,
+        ratio,
+        same,
+    )
 
 
 def main() -> None:
@@ -117,7 +145,17 @@ def main() -> None:
         print("trendlake_native is not installed (pip install ./native): nothing to compare")
         return
     table = Table(title="copy keys of one minute (CPU seconds, best of passes)")
-    columns = ("posts/min", "shape", "with a key", "folded", "native", "Python", "ratio", "same")
+    columns = (
+        "posts/min",
+        "shape",
+        "with a key",
+        "folded",
+        "templates",
+        "native",
+        "Python",
+        "ratio",
+        "same",
+    )
     for name in columns:
         table.add_column(name, justify="right")
     shapes: dict[str, Callable[[int], pl.DataFrame]] = {
@@ -132,8 +170,9 @@ def main() -> None:
     print(
         f"with a key: {COPY_MIN_WORDS} distinct words or more, or a short post's key of "
         f"{SHORT_COPY_MIN_TOKENS} words, hashtags or domains; folded: posts whose key is their "
-        "cluster's template, not their own words'; ratio: Python / native; same: the two "
-        "gave the same keys"
+        "cluster's template, not their own words' (or a remembered one's); templates: those "
+        f"the minute forms, each timed as remembered from the {TEMPLATE_MINUTES} minutes "
+        "before as well; ratio: Python / native; same: the two gave the same keys"
     )
 
 
