@@ -222,7 +222,40 @@ impl Hasher for BandHasher {
     }
 }
 
-type ByBand = HashMap<u64, Vec<u32>, BuildHasherDefault<BandHasher>>;
+/// Each band key's last entry in a `Chains`.
+type ByBand = HashMap<u64, u32, BuildHasherDefault<BandHasher>>;
+
+/// The templates in each band bucket as chains through two arrays: an entry's template
+/// (its source and position) and the bucket's entry before it (NONE: the first). No list
+/// per bucket: ten minutes of templates at 100x fill a million buckets.
+#[derive(Default)]
+struct Chains {
+    heads: ByBand,
+    codes: Vec<u32>,
+    before: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Chains {
+    fn push(&mut self, band: u64, code: u32) {
+        let entry = self.codes.len() as u32;
+        self.codes.push(code);
+        self.before
+            .push(self.heads.insert(band, entry).unwrap_or(NONE));
+    }
+
+    fn bucket(&self, band: u64) -> impl Iterator<Item = u32> + '_ {
+        let mut entry = self.heads.get(&band).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (entry != NONE).then(|| {
+                let code = self.codes[entry as usize];
+                entry = self.before[entry as usize];
+                code
+            })
+        })
+    }
+}
 
 /// How many words a long post needs, and how many words and tags a short post's key and
 /// its near copies need.
@@ -486,11 +519,34 @@ fn carry_over(
         return;
     }
     alone.sort_unstable(); // read in the posts' order: their bands and hashes lie so
-    let mut by_band = ByBand::default();
+                           // Only templates some post can take: of the memory before the first post's minute up to
+                           // the last's; of the templates given (all before the posts'), one a key, its latest, as
+                           // an older one with its key and tokens is never taken before it.
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for &i in alone.iter() {
+        first = first.min(minute_of(i));
+        last = last.max(minute_of(i));
+    }
+    let given = sources[0];
+    let mut latest: HashMap<i64, usize> = HashMap::with_capacity(given.len());
+    for t in 0..given.len() {
+        let slot = latest.entry(given.keys[t]).or_insert(t);
+        if given.minutes[t] > given.minutes[*slot] {
+            *slot = t;
+        }
+    }
+    let mut by_band = Chains::default();
     for (s, source) in sources.iter().enumerate() {
         for t in 0..source.len() {
+            let at = source.minutes[t];
+            if at >= last || at < first.saturating_sub(memory) {
+                continue;
+            }
+            if s == 0 && latest[&source.keys[t]] != t {
+                continue;
+            }
             for band in band_keys(source.hashes(t)) {
-                by_band.entry(band).or_default().push(((t << 1) | s) as u32);
+                by_band.push(band, ((t << 1) | s) as u32);
             }
         }
     }
@@ -499,10 +555,7 @@ fn carry_over(
         // (shared, union, minute, key) of the best match so far.
         let mut best: Option<(usize, usize, i64, i64)> = None;
         for band in &texts.bands[i] {
-            let Some(found) = by_band.get(band) else {
-                continue;
-            };
-            for &code in found {
+            for code in by_band.bucket(*band) {
                 let (source, t) = (sources[(code & 1) as usize], (code >> 1) as usize);
                 let at = source.minutes[t];
                 if source.short[t] != short || at >= minute || at < minute.saturating_sub(memory) {
