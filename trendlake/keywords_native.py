@@ -386,12 +386,9 @@ def _uint32_series(data: bytes, n: int) -> pl.Series:
 
 def _int64_data(series: pl.Series) -> memoryview:
     """The n int64s of a null-free Int64 series, as one buffer."""
-    array = series.rechunk().to_arrow()
-    if array.type != pa.int64() or array.null_count:
+    if series.dtype != pl.Int64:
         raise ValueError(f"{series.name}: the native kernels take Int64 columns without nulls")
-    data = _bytes(array.buffers()[1])
-    assert data is not None
-    return data[array.offset * 8 : (array.offset + len(array)) * 8]
+    return _fixed_width_data(series)
 
 
 def _fixed_width_data(series: pl.Series) -> memoryview:
