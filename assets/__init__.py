@@ -26,7 +26,7 @@ from assets.common import GROUP, Metadata, MinuteRangeConfig
 from assets.publish import alert_publications
 from resources import TrendlakeResource
 from trendlake import pipeline
-from trendlake.models import COPY_TEMPLATES, KEYWORD_COUNTS, MINUTE_STATS, POSTS
+from trendlake.models import COPY_SINGLES, COPY_TEMPLATES, KEYWORD_COUNTS, MINUTE_STATS, POSTS
 from trendlake.pipeline import MinuteRange
 from trendlake.planner import progress_mark
 from trendlake.timeutil import iso
@@ -78,6 +78,13 @@ def posts(trendlake: TrendlakeResource) -> ObserveResult:
             description="Near-copy templates each minute formed, for the next 10 minutes' "
             "copy keys.",
         ),
+        AssetSpec(
+            COPY_SINGLES,
+            deps=[POSTS],
+            group_name=GROUP,
+            description="Posts each minute's near-copy clustering left alone, for the next 2 "
+            "minutes' copy keys.",
+        ),
     ],
     name="minute_counts",
 )
@@ -91,6 +98,7 @@ def minute_counts(
     yield MaterializeResult(asset_key=KEYWORD_COUNTS, metadata=meta)
     yield MaterializeResult(asset_key=MINUTE_STATS, metadata={"minutes_covered": result.minutes})
     yield MaterializeResult(asset_key=COPY_TEMPLATES, metadata={"minutes_covered": result.minutes})
+    yield MaterializeResult(asset_key=COPY_SINGLES, metadata={"minutes_covered": result.minutes})
 
 
 @asset(deps=[POSTS, KEYWORD_COUNTS, MINUTE_STATS], group_name=GROUP)

@@ -81,6 +81,8 @@ def minute_groups(
     """Per (minute, keyword, kind) of `n` occurrences, ordered so: the buffers of
     `trendlake.windows.minute_counts`' columns, the kind names and the language names."""
 
+_Templates = tuple[int, memoryview, memoryview, memoryview, memoryview, memoryview]
+
 def word_set_keys(
     n: int,
     counts: memoryview,
@@ -90,17 +92,21 @@ def word_set_keys(
     min_words: int,
     short_min_tokens: int,
     short_near_min_tokens: int,
-    templates: tuple[int, memoryview, memoryview, memoryview, memoryview, memoryview],
-    memory: int,
-) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
+    templates: _Templates,
+    singles: _Templates,
+    template_memory: int,
+    single_memory: int,
+) -> tuple[bytes, ...]:
     """Per post of `n` (pair counts as uint32s, minutes as int64s, a byte per pair: 1 a
     word, 2 a hashtag or domain, 0 else), the key of its text when it has at least
     `min_words` distinct words, or for a shorter post with a word, of its words, hashtags
     and domains when they are at least `short_min_tokens`; else 0. Little-endian int64s:
     near copies of one minute (long posts, and short ones of at least
     `short_near_min_tokens` tokens, apart) share their cluster's template key, and a post
-    its minute leaves alone the key of a template of the `memory` before its minute it
-    nearly copies (`trendlake.copies`). `templates` are those remembered: (count, minutes
-    as int64s, keys as int64s, a byte each: 1 short, token hash counts as uint32s, the
-    hashes as int64s). Returns the keys, then the templates the posts formed, ordered by
-    minute and key, in the same five buffers."""
+    its minute leaves alone the key of a template of the `template_memory` before its
+    minute it nearly copies, or else of the words it shares with the single (a post left
+    alone) of the `single_memory` before it it nearly copies (`trendlake.copies`).
+    `templates` and `singles` are those remembered: (count, minutes as int64s, keys as
+    int64s, a byte each: 1 short, token hash counts as uint32s, the hashes as int64s).
+    Returns the keys, then the templates the posts formed and then their singles, each
+    ordered by minute and key, in the same five buffers."""

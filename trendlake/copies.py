@@ -42,10 +42,31 @@ template of its class (long or short) whose tokens it nearly matches, by the sam
 then the smallest key. A post alone that matches none keeps the key of its own words. Only
 clusters form templates, never a post that took one, so a minute's keys are a pure function
 of the posts of its minute and the TEMPLATE_MINUTES before it, and recomputing a minute
-gives the same keys: the counts step stores each minute's templates (copy_templates: the
-template's key, whether it is short, and its tokens' hashes as `_word_hash` gives them,
-sorted) and gives a chunk of minutes those of the TEMPLATE_MINUTES minutes before it; the
-chunk's own minutes serve its later ones, however the span is cut into chunks.
+gives the same keys.
+
+A ring can post slower still: one copy a minute from accounts taking turns never forms a
+cluster, and each copy, a code of its own, was a voice of its own (thirty accounts, one
+copy each over thirty minutes, alerted on their ad's words). So a post left alone that
+matches no template is matched, by the same test, against the singles of the
+SINGLE_MINUTES minutes before its own: the posts those minutes left alone, as their own
+texts. Of those it nearly matches (the most alike, then the latest, then the smallest
+key), it takes the key of the words it shares with that one: the words a ring's copies
+have in common, the same key for every copy after its first, however the copies pair up.
+A single is a pure function of its minute's posts, so a minute's keys are still one of
+the posts of its minute and the TEMPLATE_MINUTES before it. SINGLE_MINUTES = 2 bounds
+what a ring posting alone in its minutes can reach: of its copies in a ten-minute window,
+those matching no copy of the two minutes before them are three minutes apart, four at
+most (minutes 0, 3, 6 and 9, and then no other copy), or three and the key the others
+share: four voices, short of the five an alert needs by default. Each minute remembered
+costs: at 100x a minute leaves about 220,000 posts alone, each indexed by its 8 bands.
+People posting near-identical long texts in minutes of their own (a headline shared as the
+post) count as two voices the same way; two in one minute already counted as one.
+
+The counts step stores each minute's templates and singles (copy_templates and
+copy_singles: the key, whether it is short, and the tokens' hashes as `_word_hash` gives
+them, sorted) and gives a chunk of minutes those of the TEMPLATE_MINUTES and
+SINGLE_MINUTES minutes before it; the chunk's own minutes serve its later ones, however
+the span is cut into chunks.
 
 The compiled module (`native/src/copies.rs`) gives exactly these keys; this module is its
 reference and the fallback without it.
@@ -55,8 +76,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import polars as pl
 
@@ -70,13 +93,25 @@ NEAR_BANDS = 8  # MinHash bands; with NEAR_ROWS rows a pair at similarity 0.6 me
 NEAR_ROWS = 3  # band with probability 0.91, a pair at 0.3 with 0.2 (then checked exactly)
 NEAR_JACCARD = (3, 5)  # shared words * 5 >= all words * 3: similarity 0.6 or more
 TEMPLATE_MINUTES = 10  # a template serves the posts left alone in the minutes after it
+SINGLE_MINUTES = 2  # a post left alone serves those of the minutes after it: see the docstring
 
 _MASK = (1 << 64) - 1
 _FNV_OFFSET, _FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
 _GOLDEN = 0x9E3779B97F4A7C15
 _MINUTE_US = 60_000_000
 _TEMPLATE_US = TEMPLATE_MINUTES * _MINUTE_US
+_SINGLE_US = SINGLE_MINUTES * _MINUTE_US
 _SEEDS = tuple(((i + 1) * _GOLDEN) & _MASK for i in range(NEAR_BANDS * NEAR_ROWS))
+
+
+class CopyMemory(NamedTuple):
+    """What a span of minutes leaves the minutes after it (both TEMPLATE_SCHEMA, one row per
+    minute and key, ordered so): the templates its clusters formed, which serve the
+    TEMPLATE_MINUTES after their minute, and its singles, the posts its minutes left alone
+    (keyed by their own text), which serve the SINGLE_MINUTES after theirs."""
+
+    templates: pl.DataFrame
+    singles: pl.DataFrame
 
 
 def copy_keys(
@@ -86,41 +121,41 @@ def copy_keys(
     minutes: pl.Series,
     *,
     native: bool = True,
-    templates: pl.DataFrame | None = None,
+    memory: CopyMemory | None = None,
 ) -> pl.Series:
     """Per post (`post_keywords`' three series and each post's minute), a 64-bit key of its
-    text, or null for a post without one (module docstring); `templates` are those of the
-    minutes before (`copy_keys_and_templates`)."""
-    keys, _ = copy_keys_and_templates(per_post, keywords, kinds, minutes, templates, native=native)
+    text, or null for a post without one (module docstring); `memory` is that of the
+    minutes before (`copy_keys_and_memory`)."""
+    keys, _ = copy_keys_and_memory(per_post, keywords, kinds, minutes, memory, native=native)
     return keys
 
 
-def copy_keys_and_templates(
+def copy_keys_and_memory(
     per_post: pl.Series,
     keywords: pl.Series,
     kinds: pl.Series,
     minutes: pl.Series,
-    templates: pl.DataFrame | None = None,
+    memory: CopyMemory | None = None,
     *,
     native: bool = True,
-) -> tuple[pl.Series, pl.DataFrame]:
-    """`copy_keys`, and the templates the posts' minutes formed (TEMPLATE_SCHEMA, one row per
-    minute and template key, ordered so). `minutes` are datetimes, or integers taken as
-    microseconds since the epoch.
+) -> tuple[pl.Series, CopyMemory]:
+    """`copy_keys`, and the templates and singles the posts' minutes formed. `minutes` are
+    datetimes, or integers taken as microseconds since the epoch.
 
-    `templates` (TEMPLATE_SCHEMA; None: none) are those formed before the posts' first
-    minute: a post alone in minute m takes the key of one formed in m - TEMPLATE_MINUTES ..
-    m - 1 that its words nearly match, whether it came in `templates` or was formed by these
-    posts (module docstring). Templates of other minutes are ignored, so the keys of a span
-    of minutes do not depend on how it is cut into calls, given each call the templates of
-    the TEMPLATE_MINUTES minutes before it.
+    `memory` (None: none) holds those formed before the posts' first minute: a post alone
+    in minute m takes the key of a template formed in m - TEMPLATE_MINUTES .. m - 1 that its
+    words nearly match, or else the key of the words it shares with a single of
+    m - SINGLE_MINUTES .. m - 1 it nearly matches, whether given in `memory` or formed by
+    these posts (module docstring). Those of other minutes are ignored, so the keys of a
+    span of minutes do not depend on how it is cut into calls, given each call the memory
+    of the TEMPLATE_MINUTES minutes before it.
     """
     if isinstance(minutes.dtype, pl.Datetime):
         minutes = minutes.dt.cast_time_unit("us")
     minute_numbers = minutes.cast(pl.Int64)  # microseconds since the epoch
-    remembered = templates if templates is not None else empty_templates()
+    memory = memory if memory is not None else empty_memory()
     if native and keywords_native.available():
-        return keywords_native.word_set_keys(
+        keys, formed, singles = keywords_native.word_set_keys(
             per_post,
             keywords,
             kinds,
@@ -128,9 +163,12 @@ def copy_keys_and_templates(
             COPY_MIN_WORDS,
             SHORT_COPY_MIN_TOKENS,
             SHORT_NEAR_MIN_TOKENS,
-            remembered,
-            TEMPLATE_MINUTES * _MINUTE_US,
+            memory.templates,
+            memory.singles,
+            _TEMPLATE_US,
+            _SINGLE_US,
         )
+        return keys, CopyMemory(formed, singles)
     words, kind_names = keywords.to_list(), kinds.to_list()
     texts: list[_Text | None] = []
     position = 0
@@ -143,8 +181,15 @@ def copy_keys_and_templates(
                 {words[j] for j in own if kind_names[j] in ("hashtag", "domain")},
             )
         )
-    keys, formed = _near_copy_keys(texts, minute_numbers.to_list(), _templates_of(remembered))
-    return pl.Series("copy_key", keys, dtype=pl.Int64), _template_frame(formed)
+    found, made, made_singles = _near_copy_keys(
+        texts,
+        minute_numbers.to_list(),
+        _templates_of(memory.templates),
+        _templates_of(memory.singles),
+    )
+    return pl.Series("copy_key", found, dtype=pl.Int64), CopyMemory(
+        _template_frame(made), _template_frame(made_singles)
+    )
 
 
 TEMPLATE_SCHEMA: dict[str, pl.DataType] = {
@@ -159,10 +204,15 @@ def empty_templates() -> pl.DataFrame:
     return pl.DataFrame(schema=TEMPLATE_SCHEMA)
 
 
+def empty_memory() -> CopyMemory:
+    return CopyMemory(empty_templates(), empty_templates())
+
+
 @dataclass(frozen=True)
 class Template:
-    """A cluster's template: its minute (microseconds since the epoch), key, whether it is
-    of short posts, and its tokens' hashes (`_word_hash`, sorted, distinct)."""
+    """A cluster's template, or a single (a post its minute left alone): its minute
+    (microseconds since the epoch), key (a single's: of its own text), whether it is of short
+    posts, and its tokens' hashes (`_word_hash`, sorted, distinct)."""
 
     minute: int
     key: int
@@ -236,8 +286,11 @@ def set_key(words: list[str], tag: str = "copy") -> int:
 
 
 def _near_copy_keys(
-    texts: list[_Text | None], minutes: list[int | None], remembered: list[Template]
-) -> tuple[list[int | None], list[Template]]:
+    texts: list[_Text | None],
+    minutes: list[int | None],
+    remembered: list[Template],
+    remembered_singles: list[Template],
+) -> tuple[list[int | None], list[Template], list[Template]]:
     keys = [None if text is None else set_key(text.tokens, text.tag) for text in texts]
     # Long and short texts are clustered apart: their tokens are not of one kind.
     groups: defaultdict[tuple[int | None, str], list[int]] = defaultdict(list)
@@ -272,29 +325,72 @@ def _near_copy_keys(
     # that it matches best: most alike, then the latest, then the smallest key.
     memory = {(t.minute, t.key): t for t in remembered}
     memory.update(formed)
-    by_band: defaultdict[int, list[Template]] = defaultdict(list)
-    for remembered_one in memory.values():
-        for band in _bands(list(remembered_one.hashes)):
-            by_band[band].append(remembered_one)
+    by_band = _by_band(memory.values())
+    own_keys = list(keys)  # before any post takes a template's: a single's key is its own
+    unmatched: list[tuple[int, list[int], list[int]]] = []
     for i, post_hashes, post_bands in alone:
-        at, short = minutes[i], texts[i].tag == "short"  # type: ignore[union-attr]
-        if at is None:
-            continue
-        best: tuple[Fraction, int, int] | None = None
-        for band in post_bands:
-            for t in by_band.get(band, ()):
-                if t.short != short or not at - _TEMPLATE_US <= t.minute < at:
-                    continue
-                if not _similar(post_hashes, list(t.hashes)):
-                    continue
-                shared = len(set(post_hashes).intersection(t.hashes))
-                union = len(post_hashes) + len(t.hashes) - shared
-                rank = (Fraction(shared, union), t.minute, -t.key)
-                if best is None or rank > best:
-                    best = rank
+        best = _best_match(texts[i], minutes[i], post_hashes, post_bands, by_band, _TEMPLATE_US)
         if best is not None:
-            keys[i] = -best[2]
-    return keys, list(formed.values())
+            keys[i] = best.key
+        elif minutes[i] is not None:
+            unmatched.append((i, post_hashes, post_bands))
+    # A post left alone that matches no template takes the key of the words it shares with
+    # the post left alone of the SINGLE_MINUTES before it that it matches best.
+    singles = [
+        Template(at, own_key, text.tag == "short", tuple(post_hashes))
+        for i, post_hashes, _ in alone
+        if (at := minutes[i]) is not None
+        and (own_key := own_keys[i]) is not None
+        and (text := texts[i]) is not None
+    ]
+    by_band = _by_band([*remembered_singles, *singles])
+    for i, post_hashes, post_bands in unmatched:
+        text = texts[i]
+        assert text is not None
+        best = _best_match(text, minutes[i], post_hashes, post_bands, by_band, _SINGLE_US)
+        if best is not None:
+            theirs = set(best.hashes)
+            shared = [token for token in text.tokens if _word_hash(token) in theirs]
+            keys[i] = set_key(shared, text.tag)
+    return keys, list(formed.values()), singles
+
+
+def _by_band(templates: Iterable[Template]) -> defaultdict[int, list[Template]]:
+    by_band: defaultdict[int, list[Template]] = defaultdict(list)
+    for template in templates:
+        for band in _bands(list(template.hashes)):
+            by_band[band].append(template)
+    return by_band
+
+
+def _best_match(
+    text: _Text | None,
+    at: int | None,
+    post_hashes: list[int],
+    post_bands: list[int],
+    by_band: defaultdict[int, list[Template]],
+    memory: int,
+) -> Template | None:
+    """Of the templates (or singles) in `by_band` of the `memory` before minute `at` and of
+    the text's class, the one it nearly matches that is most alike, then the latest, then
+    of the smallest key."""
+    if at is None or text is None:
+        return None
+    short = text.tag == "short"
+    best: tuple[Fraction, int, int] | None = None
+    chosen: Template | None = None
+    for band in post_bands:
+        for t in by_band.get(band, ()):
+            if t.short != short or not at - memory <= t.minute < at:
+                continue
+            if not _similar(post_hashes, list(t.hashes)):
+                continue
+            shared = len(set(post_hashes).intersection(t.hashes))
+            union = len(post_hashes) + len(t.hashes) - shared
+            rank = (Fraction(shared, union), t.minute, -t.key)
+            if best is None or rank > best:
+                best, chosen = rank, t
+    return chosen
 
 
 def _clusters(keys: list[int | None], hashes: list[list[int]], bands: list[list[int]]) -> list[int]:

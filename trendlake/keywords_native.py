@@ -99,11 +99,14 @@ def word_set_keys(
     short_min_tokens: int,
     short_near_min_tokens: int,
     templates: pl.DataFrame,
-    memory: int,
-) -> tuple[pl.Series, pl.DataFrame]:
-    """`trendlake.copies.copy_keys_and_templates`, computed natively (`post_keywords`' three
-    series, each post's minute as Int64 microseconds, the templates remembered
-    (`copies.TEMPLATE_SCHEMA`) and how long they serve, in microseconds)."""
+    singles: pl.DataFrame,
+    template_memory: int,
+    single_memory: int,
+) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """`trendlake.copies.copy_keys_and_memory`, computed natively (`post_keywords`' three
+    series, each post's minute as Int64 microseconds, the templates and singles remembered
+    and how long each serve, in microseconds): the keys, and the templates and singles
+    formed."""
     import trendlake_native
 
     n = per_post.len()
@@ -131,13 +134,6 @@ def word_set_keys(
     kind_data = (kind_data or memoryview(b""))[
         token_kinds.offset : token_kinds.offset + len(token_kinds)
     ]
-    remembered = templates.select(
-        pl.col("minute").dt.cast_time_unit("us").cast(pl.Int64),
-        pl.col("key"),
-        pl.col("short").cast(pl.UInt8),
-        pl.col("token_hashes").list.len().cast(pl.UInt32).alias("counts"),
-        pl.col("token_hashes"),
-    )
     keys, *formed = trendlake_native.word_set_keys(
         n,
         count_data,
@@ -147,23 +143,47 @@ def word_set_keys(
         min_words,
         short_min_tokens,
         short_near_min_tokens,
-        (
-            remembered.height,
-            _fixed_width_data(remembered["minute"]),
-            _fixed_width_data(remembered["key"]),
-            _fixed_width_data(remembered["short"]),
-            _fixed_width_data(remembered["counts"]),
-            _fixed_width_data(remembered["token_hashes"].explode().drop_nulls()),
-        ),
-        memory,
+        _template_parts(templates),
+        _template_parts(singles),
+        template_memory,
+        single_memory,
     )
     series = _int64_series(keys, n).rename("copy_key")
-    t_minutes, t_keys, t_short, t_counts, t_hashes = formed
+    keys_or_null = pl.select(pl.when(series != 0).then(series)).to_series()
+    return keys_or_null, _template_frame(formed[:5]), _template_frame(formed[5:])
+
+
+def _template_parts(
+    frame: pl.DataFrame,
+) -> tuple[int, memoryview, memoryview, memoryview, memoryview, memoryview]:
+    """Templates (`copies.TEMPLATE_SCHEMA`) as the native call takes them: their number,
+    then minutes, keys, short flags, token counts and all token hashes as buffers."""
+    columns = frame.select(
+        pl.col("minute").dt.cast_time_unit("us").cast(pl.Int64),
+        pl.col("key"),
+        pl.col("short").cast(pl.UInt8),
+        pl.col("token_hashes").list.len().cast(pl.UInt32).alias("counts"),
+        pl.col("token_hashes"),
+    )
+    return (
+        columns.height,
+        _fixed_width_data(columns["minute"]),
+        _fixed_width_data(columns["key"]),
+        _fixed_width_data(columns["short"]),
+        _fixed_width_data(columns["counts"]),
+        _fixed_width_data(columns["token_hashes"].explode().drop_nulls()),
+    )
+
+
+def _template_frame(buffers: Sequence[bytes]) -> pl.DataFrame:
+    """The templates a native call returned (minutes, keys, short flags, token counts and
+    hashes, as buffers) as a frame of `copies.TEMPLATE_SCHEMA`."""
+    t_minutes, t_keys, t_short, t_counts, t_hashes = buffers
     count = len(t_keys) // 8
     lengths = _uint32_series(t_counts, count).cast(pl.Int64)
     offsets = pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cum_sum()]).to_arrow()
     hashes = pa.LargeListArray.from_arrays(offsets, _int64_array(t_hashes))
-    made = pl.DataFrame(
+    return pl.DataFrame(
         {
             "minute": _int64_series(t_minutes, count).cast(pl.Datetime("us", "UTC")),
             "key": _int64_series(t_keys, count),
@@ -173,7 +193,6 @@ def word_set_keys(
             "token_hashes": pl.Series(hashes).cast(pl.List(pl.Int64)),
         }
     )
-    return pl.select(pl.when(series != 0).then(series)).to_series(), made
 
 
 def sum_by_key(frame: pl.DataFrame, key: str, values: Sequence[str]) -> pl.DataFrame:

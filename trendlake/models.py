@@ -21,6 +21,7 @@ TREND_SCORES: Final = "trend_scores"
 KEYWORD_BASELINES: Final = "keyword_baselines"
 KEYWORD_BLOCKS: Final = "keyword_blocks"
 COPY_TEMPLATES: Final = "copy_templates"
+COPY_SINGLES: Final = "copy_singles"
 ALERTS: Final = "alerts"
 
 
@@ -138,7 +139,9 @@ KEYWORD_COUNTS_SCHEMA: Final = _schema(
         "distinct written words, near copies of one minute sharing their template's key; of a "
         "shorter post's words, hashtags and domains when it has a word and 2 of them, near "
         "copies of 5 or more sharing theirs; a post alone in its minute takes the key of a "
-        "template of the 10 minutes before it nearly copies (copy_templates); "
+        "template of the 10 minutes before it nearly copies (copy_templates), or else of "
+        "the words it shares with a post left alone in the 2 minutes before it nearly "
+        "copies (copy_singles); "
         "trendlake.copies; else of its author), sorted; null in rows counted before the "
         "column existed",
     ),
@@ -297,6 +300,26 @@ ALERTS_SCHEMA: Final = _schema(
     ),
 )
 
+COPY_SINGLES_SCHEMA: Final = _schema(
+    ("minute", UTC_MICROS, False, "start of the event-time minute of the post"),
+    ("date", pa.date32(), False, "UTC date of minute (partition column)"),
+    ("key", pa.int64(), False, "the copy key of the post's own text (trendlake.copies)"),
+    (
+        "short",
+        pa.bool_(),
+        False,
+        "whether it is a short post (words, hashtags and domains), else a long post's words",
+    ),
+    (
+        "token_hashes",
+        pa.list_(pa.int64()),
+        False,
+        "64-bit hashes of its tokens as MinHash takes them (trendlake.copies._word_hash), "
+        "sorted, distinct: a post left alone in the next 2 minutes, matching no template, "
+        "near-identical to them takes the key of the words they share",
+    ),
+)
+
 TABLES: Final[dict[str, TableSpec]] = {
     spec.name: spec
     for spec in (
@@ -334,6 +357,14 @@ TABLES: Final[dict[str, TableSpec]] = {
             "minute",
             "near-copy templates each minute's clusters formed, which the counts step reads "
             "back for the 10 minutes after",
+        ),
+        TableSpec(
+            COPY_SINGLES,
+            COPY_SINGLES_SCHEMA,
+            ("date",),
+            "minute",
+            "the posts each minute's near-copy clustering left alone, which the counts step "
+            "reads back for the 2 minutes after",
         ),
         TableSpec(
             TREND_SCORES, TREND_SCORES_SCHEMA, ("date",), "minute", "sliding-window trend scores"

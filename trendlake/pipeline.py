@@ -17,10 +17,11 @@ import pyarrow as pa
 
 from trendlake import alerts as alert_rules
 from trendlake.config import Settings
-from trendlake.copies import TEMPLATE_MINUTES, TEMPLATE_SCHEMA
+from trendlake.copies import SINGLE_MINUTES, TEMPLATE_MINUTES, TEMPLATE_SCHEMA, CopyMemory
 from trendlake.lake import Lake
 from trendlake.models import (
     ALERTS,
+    COPY_SINGLES,
     COPY_TEMPLATES,
     KEYWORD_BASELINES,
     KEYWORD_BLOCKS,
@@ -51,7 +52,7 @@ from trendlake.windows import (
     exact_windows,
     minute_counts,
     minute_volume,
-    occurrences_and_templates,
+    occurrences_and_memory,
     window_bounds,
     without_floods,
 )
@@ -126,18 +127,28 @@ MIN_CHUNK_MINUTES = 10  # the smallest CHUNK_MINUTES
 def compute_counts(
     lake: Lake, span: MinuteRange, settings: Settings, progress: Progress | None = None
 ) -> StepResult:
-    """keyword_counts, minute_stats and copy_templates for every minute of `span`.
+    """keyword_counts, minute_stats, copy_templates and copy_singles for every minute of
+    `span`.
 
     A chunk's copy keys take the near-copy templates of the TEMPLATE_MINUTES minutes before
-    it from copy_templates (those of its own minutes it forms itself), so its rows are the
-    same however the span is cut into chunks (`trendlake.copies`)."""
+    it from copy_templates, and the singles of the SINGLE_MINUTES before it from
+    copy_singles (those of its own minutes it forms itself), so its rows are the same
+    however the span is cut into chunks (`trendlake.copies`)."""
     rows = 0
     for chunk in span.chunks(chunk_minutes(lake, span, settings)):
         posts = dedup_posts(_read_posts(lake, chunk.start, chunk.end))
-        remembered = lake.read(
-            COPY_TEMPLATES, chunk.start - TEMPLATE_MINUTES * MINUTE, chunk.start, TEMPLATE_COLUMNS
+        remembered = CopyMemory(
+            lake.read(
+                COPY_TEMPLATES,
+                chunk.start - TEMPLATE_MINUTES * MINUTE,
+                chunk.start,
+                TEMPLATE_COLUMNS,
+            ),
+            lake.read(
+                COPY_SINGLES, chunk.start - SINGLE_MINUTES * MINUTE, chunk.start, TEMPLATE_COLUMNS
+            ),
         )
-        occurrences, templates = occurrences_and_templates(
+        occurrences, formed = occurrences_and_memory(
             without_floods(posts, settings.flood_posts_per_minute),
             settings.flood_keyword_posts_per_minute,
             remembered,
@@ -146,7 +157,8 @@ def compute_counts(
         volume = minute_volume(posts, counts, chunk.start, chunk.end)
         lake.replace_range(KEYWORD_COUNTS, _with_date(counts), chunk.start, chunk.end)
         lake.replace_range(MINUTE_STATS, _with_date(volume), chunk.start, chunk.end)
-        lake.replace_range(COPY_TEMPLATES, _with_date(templates), chunk.start, chunk.end)
+        lake.replace_range(COPY_TEMPLATES, _with_date(formed.templates), chunk.start, chunk.end)
+        lake.replace_range(COPY_SINGLES, _with_date(formed.singles), chunk.start, chunk.end)
         rows += counts.height
         if progress:
             progress(chunk.minutes)

@@ -14,7 +14,7 @@ from itertools import chain
 import polars as pl
 
 from trendlake import keywords_native
-from trendlake.copies import copy_keys_and_templates, empty_templates
+from trendlake.copies import CopyMemory, copy_keys_and_memory, empty_memory
 from trendlake.keysums import sum_by_key
 from trendlake.text import extract_keywords
 from trendlake.timeutil import MINUTE, as_datetime, minutes_between
@@ -136,17 +136,17 @@ def keyword_occurrences(
     With `keyword_posts_per_minute`, an account posting one keyword more often than that in
     a minute is flooding it: its posts of that minute with that keyword count for nothing
     (see `_keyword_flood_posts`)."""
-    return occurrences_and_templates(posts, keyword_posts_per_minute)[0]
+    return occurrences_and_memory(posts, keyword_posts_per_minute)[0]
 
 
-def occurrences_and_templates(
+def occurrences_and_memory(
     posts: pl.DataFrame,
     keyword_posts_per_minute: int | None = None,
-    templates: pl.DataFrame | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`keyword_occurrences`, the copy keys given the near-copy `templates` of the minutes
-    before the posts', and the templates the posts' minutes formed
-    (`trendlake.copies.copy_keys_and_templates`)."""
+    memory: CopyMemory | None = None,
+) -> tuple[pl.DataFrame, CopyMemory]:
+    """`keyword_occurrences`, the copy keys given the near-copy `memory` of the minutes
+    before the posts', and the templates and singles the posts' minutes formed
+    (`trendlake.copies.copy_keys_and_memory`)."""
     posts = dedup_posts(posts)
     per_post, keywords, kinds = post_keywords(posts)
     # Each post's row index, once per keyword it has (the repeat runs in Polars).
@@ -156,10 +156,10 @@ def occurrences_and_templates(
         .explode(empty_as_null=False)  # a post without keywords adds no row
     )
     if rows.is_empty():
-        return pl.DataFrame(schema=OCCURRENCE_SCHEMA), empty_templates()
+        return pl.DataFrame(schema=OCCURRENCE_SCHEMA), empty_memory()
     authors = author_keys(posts["did"])
     minutes = posts["event_time"].dt.truncate("1m")
-    copies, formed = copy_keys_and_templates(per_post, keywords, kinds, minutes, templates)
+    copies, formed = copy_keys_and_memory(per_post, keywords, kinds, minutes, memory)
     copies = copies.fill_null(authors)
     if keyword_posts_per_minute is not None:
         flooded = _keyword_flood_posts(

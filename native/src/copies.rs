@@ -48,10 +48,13 @@ pub fn word_set_keys<'py>(
     short_min_tokens: usize,
     short_near_min_tokens: usize,
     templates: &Bound<'py, PyTuple>,
-    memory: i64,
+    singles: &Bound<'py, PyTuple>,
+    template_memory: i64,
+    single_memory: i64,
 ) -> PyResult<Bound<'py, PyTuple>> {
     check_rows(n, "word_set_keys")?;
     let remembered = Templates::of(templates)?;
+    let remembered_singles = Templates::of(singles)?;
     let missing = || PyValueError::new_err("word_set_keys: buffer missing");
     let counts = Bytes::of(counts)?.ok_or_else(missing)?;
     let token_kinds = Bytes::of(token_kinds)?.ok_or_else(missing)?;
@@ -97,27 +100,49 @@ pub fn word_set_keys<'py>(
             "word_set_keys: fewer pairs counted than given",
         ));
     }
-    let (keys, formed) = near_copy_keys(&texts, |i| int64_at(minutes, i), &remembered, memory);
-    let counts: Vec<u32> = (0..formed.len())
-        .map(|t| formed.hashes(t).len() as u32)
+    let remembered = Remembered {
+        templates: &remembered,
+        singles: &remembered_singles,
+        template_memory,
+        single_memory,
+    };
+    let (keys, formed, singles) = near_copy_keys(&texts, |i| int64_at(minutes, i), &remembered);
+    let mut out = vec![le_bytes(py, &keys, i64::to_le_bytes)];
+    out.extend(template_buffers(py, &formed));
+    out.extend(template_buffers(py, &singles));
+    PyTuple::new(py, out)
+}
+
+/// Templates as Python takes them back: minutes, keys, short flags (a byte each), token
+/// counts (u32) and every template's token hashes, each as int64s sorted as such.
+fn template_buffers<'py>(py: Python<'py>, templates: &Templates) -> [Bound<'py, PyBytes>; 5] {
+    let counts: Vec<u32> = (0..templates.len())
+        .map(|t| templates.hashes(t).len() as u32)
         .collect();
-    let short: Vec<u8> = formed.short.iter().map(|&s| s as u8).collect();
-    // As the table holds them: int64s, sorted as such.
-    let mut hashes: Vec<i64> = Vec::with_capacity(formed.hashes.len());
-    for t in 0..formed.len() {
+    let short: Vec<u8> = templates.short.iter().map(|&s| s as u8).collect();
+    let mut hashes: Vec<i64> = Vec::with_capacity(templates.hashes.len());
+    for t in 0..templates.len() {
         let first = hashes.len();
-        hashes.extend(formed.hashes(t).iter().map(|&h| h as i64));
+        hashes.extend(templates.hashes(t).iter().map(|&h| h as i64));
         hashes[first..].sort_unstable();
     }
-    let out = [
-        le_bytes(py, &keys, i64::to_le_bytes),
-        le_bytes(py, &formed.minutes, i64::to_le_bytes),
-        le_bytes(py, &formed.keys, i64::to_le_bytes),
+    [
+        le_bytes(py, &templates.minutes, i64::to_le_bytes),
+        le_bytes(py, &templates.keys, i64::to_le_bytes),
         PyBytes::new(py, &short),
         le_bytes(py, &counts, u32::to_le_bytes),
         le_bytes(py, &hashes, i64::to_le_bytes),
-    ];
-    PyTuple::new(py, out)
+    ]
+}
+
+/// What the minutes before the posts' left them: templates, which serve `template_memory`
+/// after their minute, and singles (posts left alone, keyed by their own text), which serve
+/// `single_memory` after theirs.
+struct Remembered<'t> {
+    templates: &'t Templates,
+    singles: &'t Templates,
+    template_memory: i64,
+    single_memory: i64,
 }
 
 /// Clusters' templates: each one's minute, key, whether it is of short posts, and its
@@ -424,14 +449,15 @@ fn dedup_in_place<T: PartialEq + Copy>(values: &mut [T]) -> usize {
 
 /// Each post's key (0 for a post without one), near copies of one minute sharing their
 /// cluster's template key, and a post its minute leaves alone the key of the template of
-/// the `memory` before its minute it matches best (`remembered`, or formed by these posts);
-/// and the templates these posts formed, ordered by (minute, key).
+/// the template memory before its minute it matches best (remembered, or formed by these
+/// posts), or else the key of the words it shares with the single of the single memory
+/// before it it matches best; and the templates and singles these posts formed, each
+/// ordered by (minute, key).
 fn near_copy_keys(
     texts: &Texts,
     minute_of: impl Fn(usize) -> i64,
-    remembered: &Templates,
-    memory: i64,
-) -> (Vec<i64>, Templates) {
+    remembered: &Remembered,
+) -> (Vec<i64>, Templates, Templates) {
     let mut keys = texts.keys.clone();
     let mut formed = Templates::default();
     let mut alone: Vec<usize> = Vec::new();
@@ -493,37 +519,74 @@ fn near_copy_keys(
         start = end;
     }
     let formed = formed.ordered();
-    carry_over(
+    alone.sort_unstable(); // read in the posts' order: their bands and hashes lie so
+    let mut singles = Templates::default();
+    for &i in &alone {
+        singles.push(minute_of(i), keys[i], texts.short[i], texts.hashes(i));
+    }
+    let singles = singles.ordered();
+    let sources = [remembered.templates, &formed];
+    let matches = best_matches(
         texts,
         &minute_of,
-        &mut alone,
-        [remembered, &formed],
-        memory,
-        &mut keys,
+        &alone,
+        sources,
+        remembered.template_memory,
     );
-    (keys, formed)
+    let mut unmatched = Vec::new();
+    for (&i, found) in alone.iter().zip(matches) {
+        match found {
+            Some((s, t)) => keys[i] = sources[s].keys[t],
+            None => unmatched.push(i),
+        }
+    }
+    let sources = [remembered.singles, &singles];
+    let matches = best_matches(
+        texts,
+        &minute_of,
+        &unmatched,
+        sources,
+        remembered.single_memory,
+    );
+    let mut shared_words = Vec::new();
+    for (&i, found) in unmatched.iter().zip(matches) {
+        if let Some((s, t)) = found {
+            // The words it shares with that single (its words are sorted, so are these).
+            let theirs = sources[s].hashes(t);
+            shared_words.clear();
+            shared_words.extend(
+                texts
+                    .words(i)
+                    .iter()
+                    .filter(|word| theirs.binary_search(&word_hash(word)).is_ok()),
+            );
+            let tag: &[u8] = if texts.short[i] { b"short" } else { b"copy" };
+            keys[i] = tagged_set_key(tag, &shared_words);
+        }
+    }
+    (keys, formed, singles)
 }
 
-/// Gives each post of `alone` (left alone by its minute) the key of the template of the
-/// `memory` before its minute, of its own class, it is most alike (Jaccard >= JACCARD),
-/// then the latest, then the smallest key; a post matching none keeps its key.
-fn carry_over(
+/// For each post of `alone` (left alone by its minute, in the posts' order), the template
+/// of the `memory` before its minute, of its own class, it is most alike (Jaccard >=
+/// JACCARD), then the latest, then of the smallest key, as (source, position): of the
+/// templates given (all before the posts') or formed by the posts.
+fn best_matches(
     texts: &Texts,
     minute_of: &impl Fn(usize) -> i64,
-    alone: &mut [usize],
+    alone: &[usize],
     sources: [&Templates; 2],
     memory: i64,
-    keys: &mut [i64],
-) {
+) -> Vec<Option<(usize, usize)>> {
+    let mut found = vec![None; alone.len()];
     if alone.is_empty() || sources.iter().all(|s| s.len() == 0) {
-        return;
+        return found;
     }
-    alone.sort_unstable(); // read in the posts' order: their bands and hashes lie so
-                           // Only templates some post can take: of the memory before the first post's minute up to
-                           // the last's; of the templates given (all before the posts'), one a key, its latest, as
-                           // an older one with its key and tokens is never taken before it.
+    // Only templates some post can take: of the memory before the first post's minute up to
+    // the last's; of the templates given (all before the posts'), one a key, its latest, as
+    // an older one with its key and tokens is never taken before it.
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    for &i in alone.iter() {
+    for &i in alone {
         first = first.min(minute_of(i));
         last = last.max(minute_of(i));
     }
@@ -550,13 +613,14 @@ fn carry_over(
             }
         }
     }
-    for &i in alone.iter() {
+    for (slot, &i) in found.iter_mut().zip(alone) {
         let (minute, short, own) = (minute_of(i), texts.short[i], texts.hashes(i));
-        // (shared, union, minute, key) of the best match so far.
-        let mut best: Option<(usize, usize, i64, i64)> = None;
+        // (shared, union, minute, key, source, position) of the best match so far.
+        let mut best: Option<(usize, usize, i64, i64, usize, usize)> = None;
         for band in &texts.bands[i] {
             for code in by_band.bucket(*band) {
-                let (source, t) = (sources[(code & 1) as usize], (code >> 1) as usize);
+                let (s, t) = ((code & 1) as usize, (code >> 1) as usize);
+                let source = sources[s];
                 let at = source.minutes[t];
                 if source.short[t] != short || at >= minute || at < minute.saturating_sub(memory) {
                     continue;
@@ -570,19 +634,18 @@ fn carry_over(
                 let key = source.keys[t];
                 let better = match best {
                     None => true,
-                    Some((s, u, m, k)) => {
-                        (shared * u, at, -(key as i128)) > (s * union, m, -(k as i128))
+                    Some((b_shared, b_union, m, k, _, _)) => {
+                        (shared * b_union, at, -(key as i128)) > (b_shared * union, m, -(k as i128))
                     }
                 };
                 if better {
-                    best = Some((shared, union, at, key));
+                    best = Some((shared, union, at, key, s, t));
                 }
             }
         }
-        if let Some((_, _, _, key)) = best {
-            keys[i] = key;
-        }
+        *slot = best.map(|(_, _, _, _, s, t)| (s, t));
     }
+    found
 }
 
 /// Each of the `posts`' cluster (its first member's position among them): posts joined by
@@ -700,6 +763,23 @@ fn fmix(mut k: u64) -> u64 {
 mod tests {
     use super::*;
 
+    static EMPTY: Templates = Templates {
+        minutes: Vec::new(),
+        keys: Vec::new(),
+        short: Vec::new(),
+        hashes: Vec::new(),
+        starts: Vec::new(),
+    };
+
+    fn nothing(template_memory: i64, single_memory: i64) -> Remembered<'static> {
+        Remembered {
+            templates: &EMPTY,
+            singles: &EMPTY,
+            template_memory,
+            single_memory,
+        }
+    }
+
     const LENGTHS: Lengths = Lengths {
         min_words: 6,
         short_min_tokens: 2,
@@ -724,13 +804,13 @@ mod tests {
         }
         let other: Vec<&[u8]> = vec![b"garden", b"morning", b"roses", b"sunny", b"today", b"walk"];
         texts.push(&mut other.clone(), &mut Vec::new(), LENGTHS);
-        let keys = near_copy_keys(&texts, |_| 0, &Templates::default(), 0).0;
+        let keys = near_copy_keys(&texts, |_| 0, &nothing(0, 0)).0;
         assert_eq!(keys[0], set_key(&template));
         assert_eq!(keys[0], keys[1]);
         assert_eq!(keys[1], keys[2]);
         assert_eq!(keys[3], set_key(&other));
         // In different minutes they are not clustered.
-        let apart = near_copy_keys(&texts, |i| i as i64, &Templates::default(), 0).0;
+        let apart = near_copy_keys(&texts, |i| i as i64, &nothing(0, 0)).0;
         assert_ne!(apart[0], apart[1]);
     }
 
@@ -744,7 +824,7 @@ mod tests {
             texts.push(&mut words, &mut Vec::new(), LENGTHS);
         }
         let minutes = [0, 0, 3, 10, 11];
-        let (keys, formed) = near_copy_keys(&texts, |i| minutes[i], &Templates::default(), 10);
+        let (keys, formed, _) = near_copy_keys(&texts, |i| minutes[i], &nothing(10, 0));
         let key = set_key(&template);
         assert_eq!(&keys[..4], &[key; 4]);
         assert_ne!(keys[4], key); // eleven minutes after the template
@@ -759,9 +839,54 @@ mod tests {
             words.push(code);
             later.push(&mut words, &mut Vec::new(), LENGTHS);
         }
-        let (again, none) = near_copy_keys(&later, |i| minutes[i + 2], &formed, 10);
+        let given = Remembered {
+            templates: &formed,
+            ..nothing(10, 0)
+        };
+        let (again, none, _) = near_copy_keys(&later, |i| minutes[i + 2], &given);
         assert_eq!(again, &keys[2..]);
         assert_eq!(none.len(), 0);
+    }
+
+    #[test]
+    fn a_copy_alone_matching_none_takes_the_key_of_the_words_it_shares_with_a_single_before() {
+        let template: Vec<&[u8]> = vec![b"bonus", b"claim", b"code", b"crypto", b"free", b"offer"];
+        let mut texts = Texts::with_capacity(4, 28);
+        let mut own = Vec::new();
+        for code in [&b"aa11"[..], b"bb22", b"cc33", b"dd44"] {
+            let mut words = template.clone();
+            words.push(code);
+            words.sort_unstable();
+            own.push(set_key(&words));
+            texts.push(&mut words, &mut Vec::new(), LENGTHS);
+        }
+        let minutes = [0, 1, 4, 8];
+        let (keys, formed, singles) = near_copy_keys(&texts, |i| minutes[i], &nothing(10, 3));
+        let key = set_key(&template);
+        // The first is itself; the next two share the template's words with the one before;
+        // the last is four minutes after any other.
+        assert_eq!(keys, [own[0], key, key, own[3]]);
+        assert_eq!(formed.len(), 0);
+        assert_eq!(singles.keys, own);
+        assert_eq!(singles.minutes, minutes);
+        // The last two, given the singles of the first two: the same keys.
+        let mut later = Texts::with_capacity(2, 14);
+        for code in [&b"cc33"[..], b"dd44"] {
+            let mut words = template.clone();
+            words.push(code);
+            later.push(&mut words, &mut Vec::new(), LENGTHS);
+        }
+        let mut first_two = Templates::default();
+        for t in 0..2 {
+            let (minute, key, short) = (singles.minutes[t], singles.keys[t], singles.short[t]);
+            first_two.push(minute, key, short, singles.hashes(t));
+        }
+        let given = Remembered {
+            singles: &first_two,
+            ..nothing(10, 3)
+        };
+        let (again, _, _) = near_copy_keys(&later, |i| minutes[i + 2], &given);
+        assert_eq!(again, &keys[2..]);
     }
 
     #[test]
@@ -792,7 +917,7 @@ mod tests {
             &mut vec![&b"#art"[..], b"#sketch"],
             LENGTHS,
         ); // no word
-        let keys = near_copy_keys(&texts, |_| 0, &Templates::default(), 0).0;
+        let keys = near_copy_keys(&texts, |_| 0, &nothing(0, 0)).0;
         let expected: Vec<&[u8]> = vec![b"followers", b"free", b"spam.example"];
         assert_eq!(keys[0], tagged_set_key(b"short", &expected));
         assert_eq!(keys[0], keys[1]);

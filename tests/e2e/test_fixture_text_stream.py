@@ -6,9 +6,10 @@ several times a minute each, a ring of accounts pastes one advertisement, half o
 replies under other people's posts, and a ring of bots replies everywhere with a prize
 message greeting two names, other names in each copy; bots reply "check my profile" under
 other people's posts, a ring posts two words and a link, and another a few words, a code of
-its own in each copy and a link; last, a slow ring pastes one advertisement with a code and
-a number of its own in each copy, only once or twice a minute in all. Replayed through the
-CLI the way the issue's checks replay streams the project has never seen.
+its own in each copy and a link; then a slow ring pastes one advertisement with a code and
+a number of its own in each copy, only once or twice a minute in all; last, thirty
+accounts take turns pasting another, a code in each copy, one copy a minute. Replayed
+through the CLI the way the issue's checks replay streams the project has never seen.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ SLOW_RING = (  # 18 words, a code and a number filled into each copy
     "Exclusive members deal on premium vitamin gummies this week, order through our trusted "
     "wellness shop and save: code {} {}"
 )
-SLOW_RING_START, SLOW_RING_MINUTES, STREAM_MINUTES = 180, 40, 220
+SLOW_RING_START, SLOW_RING_MINUTES = 180, 40
+TURNS = "Huge giveaway at lumora exchange, claim your free bonus now with promo code {} tonight"
+TURNS_START, TURNS_ACCOUNTS, STREAM_MINUTES = 220, 30, 260
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 
 
@@ -140,6 +143,13 @@ def _write_stream(path: Path) -> None:
             code = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz0123456789", k=6))
             text = SLOW_RING.format(code, rng.randrange(100, 10_000))
             stream.post(f"did:plc:slowring{rng.randrange(15)}", SLOW_RING_START + m, text)
+    # Last, 30 accounts taking turns, one copy a minute in all: no minute holds two.
+    for minute in range(TURNS_START, STREAM_MINUTES):
+        for _ in range(200):
+            stream.post(rng.choice(background), minute, rng.choice(texts))
+    for i in range(TURNS_ACCOUNTS):
+        code = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz", k=6))
+        stream.post(f"did:plc:turns{i}", TURNS_START + i, TURNS.format(code))
     stream.events.sort(key=lambda event: event["time_us"])
     path.write_text("".join(json.dumps(event) + "\n" for event in stream.events))
 
@@ -154,10 +164,11 @@ def test_bursts_in_real_post_text_alert_and_floods_and_copy_rings_do_not(tmp_pat
     for alert in announced:
         first.setdefault((alert["keyword"], alert["kind"]), parse_iso(str(alert["window_end"])))
     # Every burst, within 5 minutes of its onset; nothing else: not the floods or their
-    # phrases, not a word, phrase or the domain of the rings' texts (the slow ring's
+    # phrases, not a word, phrase or the domain of the rings' texts (the slow rings'
     # either), not a name the bots greet, not a word of the repeated real texts.
-    slow = [key for key in first if str(key[0]).split()[0] in SLOW_RING.lower()]
-    assert not slow, slow
+    for ring in (SLOW_RING, TURNS):
+        slow = [key for key in first if str(key[0]).split()[0] in ring.lower()]
+        assert not slow, slow
     assert set(first) == {(keyword, kind) for keyword, kind, *_ in BURSTS}, sorted(first)
     start = parse_iso("2026-03-02T00:00:00Z")
     for keyword, kind, onset, *_ in BURSTS:

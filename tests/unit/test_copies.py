@@ -15,12 +15,13 @@ from trendlake import copies, keywords_native
 from trendlake.config import Settings
 from trendlake.copies import (
     COPY_MIN_WORDS,
+    SINGLE_MINUTES,
     TEMPLATE_MINUTES,
     copy_keys,
-    copy_keys_and_templates,
+    copy_keys_and_memory,
 )
 from trendlake.lake import Lake
-from trendlake.models import COPY_TEMPLATES, KEYWORD_COUNTS, POSTS
+from trendlake.models import COPY_SINGLES, COPY_TEMPLATES, KEYWORD_COUNTS, POSTS
 from trendlake.pipeline import MinuteRange, chunk_minutes, compute_counts
 from trendlake.scoring import voices
 from trendlake.timeutil import MINUTE as M
@@ -43,9 +44,11 @@ def _posts(rows: list[dict[str, object]]) -> pl.DataFrame:
 def _keys(
     texts: list[str], *, native: bool = True, minutes: list[int] | None = None
 ) -> list[int | None]:
-    """The texts' copy keys; each posted in a minute of its own unless `minutes` are given
-    (near copies are clustered within a minute)."""
-    minutes = minutes if minutes is not None else list(range(len(texts)))
+    """The texts' copy keys; each posted alone, TEMPLATE_MINUTES + 1 minutes after the one
+    before, unless `minutes` are given (near copies are clustered within a minute, and a
+    post alone matched against the minutes just before)."""
+    apart = TEMPLATE_MINUTES + 1
+    minutes = minutes if minutes is not None else [apart * i for i in range(len(texts))]
     rows = [make_post(text, did=f"did:plc:{i}", minute=m) for i, (text, m) in
             enumerate(zip(texts, minutes, strict=True))]  # fmt: skip
     posts = _posts(rows)
@@ -352,23 +355,31 @@ def test_native_and_python_agree_on_slow_rings_and_remembered_templates(seed: in
         if rng.random() < 0.5:
             texts.append(f"grab free tokens code {_code(rng)} https://zentrodrop.example/x")
             minutes.append(m)
-    # Minutes 0-14 in one call, then 15-29 given the templates of 5-14.
+    # Minutes 0-14 in one call, then 15-29 given the templates of 5-14 and singles of 12-14.
     early = [i for i, m in enumerate(minutes) if m < 15]
     late = [i for i, m in enumerate(minutes) if m >= 15]
     results = []
     for native in (True, False):
-        keys, formed = _keys_and_templates([texts[i] for i in early],
-                                           [minutes[i] for i in early], native=native)  # fmt: skip
-        remembered = formed.filter(pl.col("minute") >= T0 + timedelta(minutes=5))
-        later, formed_later = _keys_and_templates(
+        keys, formed = _keys_and_memory([texts[i] for i in early],
+                                        [minutes[i] for i in early], native=native)  # fmt: skip
+        remembered = copies.CopyMemory(
+            formed.templates.filter(pl.col("minute") >= T0 + timedelta(minutes=5)),
+            formed.singles.filter(pl.col("minute") >= T0 + timedelta(minutes=12)),
+        )
+        later, formed_later = _keys_and_memory(
             [texts[i] for i in late], [minutes[i] for i in late], remembered, native=native
         )
         results.append((keys, formed, later, formed_later))
     (keys, formed, later, formed_later), python = results
     assert keys == python[0] and later == python[2]
-    assert formed.equals(python[1]) and formed_later.equals(python[3])
-    assert formed.height > 0 and formed_later.height > 0
-    assert (formed["short"].any(), formed["short"].all()) == (True, False)
+    for made, reference in ((formed, python[1]), (formed_later, python[3])):
+        assert made.templates.equals(reference.templates)
+        assert made.singles.equals(reference.singles)
+        assert made.templates.height > 0 and made.singles.height > 0
+    assert (formed.templates["short"].any(), formed.templates["short"].all()) == (True, False)
+    # The same keys as the thirty minutes in one call.
+    whole, _ = _keys_and_memory(texts, minutes)
+    assert [whole[i] for i in early] == keys and [whole[i] for i in late] == later
 
 
 SLOW = (
@@ -395,19 +406,19 @@ def _slow_ring(rng: random.Random, minutes: int = 30) -> tuple[list[str], list[i
     return texts, at
 
 
-def _keys_and_templates(
+def _keys_and_memory(
     texts: list[str],
     minutes: list[int],
-    templates: pl.DataFrame | None = None,
+    memory: copies.CopyMemory | None = None,
     *,
     native: bool = True,
-) -> tuple[list[int | None], pl.DataFrame]:
+) -> tuple[list[int | None], copies.CopyMemory]:
     rows = [make_post(text, did=f"did:plc:{i}", minute=m) for i, (text, m) in
             enumerate(zip(texts, minutes, strict=True))]  # fmt: skip
     posts = _posts(rows)
     minute = posts["event_time"].dt.truncate("1m")
-    keys, formed = copy_keys_and_templates(
-        *post_keywords(posts, native=native), minute, templates, native=native
+    keys, formed = copy_keys_and_memory(
+        *post_keywords(posts, native=native), minute, memory, native=native
     )
     return keys.to_list(), formed
 
@@ -420,25 +431,22 @@ PEOPLE_ON_GUMMIES = [
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
-def test_a_slow_rings_copies_alone_in_their_minutes_take_its_last_templates_key(
-    native: bool,
-) -> None:
+def test_a_slow_rings_copies_after_its_first_take_the_key_of_its_words(native: bool) -> None:
     _native_or_skip(native)
     ring, minutes = _slow_ring(random.Random(1))
     people = PEOPLE_ON_GUMMIES
     keys = _keys(ring + people, native=native, minutes=[*minutes, 5, 12, 20])
     ring_keys, people_keys = keys[: len(ring)], keys[len(ring) :]
     template = _keys([SLOW.format("", "")], native=native)[0]
-    first = minutes.index(min(SLOW_TWICE))
-    # Before the ring's first minute of two copies, each copy is itself; from it on, one key.
-    assert len(set(ring_keys[:first])) == first and template not in ring_keys[:first]
-    assert set(ring_keys[first:]) == {template}
+    # The first copy is itself; each later one alone in its minute shares the ring's words
+    # with the copy of the minute before, and those of two in a minute form its template.
+    assert ring_keys[0] != template
+    assert set(ring_keys[1:]) == {template}
     # People writing of the ring's words keep their own keys, alone in their minutes too.
     assert people_keys == [_keys([text], native=native)[0] for text in people]
-    # Without the template's minutes before, the copies alone stay themselves.
-    alone = [i for i, m in enumerate(minutes) if m not in SLOW_TWICE]
-    apart = _keys([ring[i] for i in alone], native=native, minutes=[100 * i for i in alone])
-    assert len(set(apart)) == len(alone)
+    # Copies more than TEMPLATE_MINUTES apart stay themselves.
+    apart = _keys(ring[:5], native=native, minutes=[100 * i for i in range(5)])
+    assert len(set(apart)) == 5
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -447,16 +455,30 @@ def test_templates_serve_the_ten_minutes_after_theirs_only(native: bool) -> None
     rng = random.Random(2)
     pair = [SLOW.format(_code(rng), 1), SLOW.format(_code(rng), 2)]
     later = [SLOW.format(_code(rng), 3) for _ in range(4)]
-    at = [0, 0, 0, 1, TEMPLATE_MINUTES, TEMPLATE_MINUTES + 1]
-    keys, formed = _keys_and_templates(pair + later, at, native=native)
+    at = [0, 0, 0, 1, TEMPLATE_MINUTES, TEMPLATE_MINUTES + SINGLE_MINUTES + 1]
+    keys, formed = _keys_and_memory(pair + later, at, native=native)
     template = keys[0]
-    # Three copies of minute 0 form it; the next ten minutes' copies alone take it, the
-    # eleventh's does not; and a post that took it forms no template.
+    # Three copies of minute 0 form it; the next ten minutes' copies alone take it; the
+    # last, past them and more than SINGLE_MINUTES after any copy, does not; and a post
+    # that took it forms no template.
     assert keys[:3] == [template] * 3
     assert keys[3:5] == [template, template]
     assert keys[5] != template
-    assert formed.select("key", "short").rows() == [(template, False)]
-    assert formed["minute"].to_list() == [T0]
+    assert formed.templates.select("key", "short").rows() == [(template, False)]
+    assert formed.templates["minute"].to_list() == [T0]
+    # The three copies alone are singles, keyed by their own words.
+    assert formed.singles["key"].to_list() == _keys(later[1:], native=native)
+    assert formed.singles["minute"].to_list() == [T0 + m * M for m in at[3:]]
+
+
+def _remembered(
+    tokens: list[str], minutes_before: int, key: int, short: bool = False
+) -> dict[str, object]:
+    """A row of TEMPLATE_SCHEMA: of the tokens' hashes, `minutes_before` minute 20."""
+    hashes = sorted({copies._word_hash(w) for w in tokens})
+    signed = sorted(h - (1 << 64) if h >= 1 << 63 else h for h in hashes)
+    at = T0 + timedelta(minutes=20 - minutes_before)
+    return {"minute": at, "key": key, "short": short, "token_hashes": signed}
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -467,20 +489,14 @@ def test_a_post_alone_takes_the_most_alike_template_then_the_latest_then_the_sma
     words = _distinct_texts(1, 14)[0]
     post = " ".join(words[:10])
 
-    def template(
-        tokens: list[str], minutes_before: int, key: int, short: bool = False
-    ) -> dict[str, object]:
-        hashes = sorted({copies._word_hash(w) for w in tokens})
-        signed = sorted(h - (1 << 64) if h >= 1 << 63 else h for h in hashes)
-        at = T0 + timedelta(minutes=20 - minutes_before)
-        return {"minute": at, "key": key, "short": short, "token_hashes": signed}
-
     def key_of(*templates: dict[str, object]) -> int | None:
         frame = pl.DataFrame(list(templates), schema=copies.TEMPLATE_SCHEMA)
-        return _keys_and_templates([post], [20], frame, native=native)[0][0]
+        memory = copies.CopyMemory(frame, copies.empty_templates())
+        return _keys_and_memory([post], [20], memory, native=native)[0][0]
 
     own = _keys([post], native=native)[0]
     close, closer = words[:9] + words[10:12], words[:10] + words[10:11]  # 9/12 and 10/11
+    template = _remembered
     assert key_of(template(close, 5, 1), template(closer, 8, 2)) == 2
     assert key_of(template(close, 5, 1), template(close, 3, 2)) == 2  # the latest
     assert key_of(template(close, 5, 7), template(close, 5, 3)) == 3  # the smallest key
@@ -488,6 +504,42 @@ def test_a_post_alone_takes_the_most_alike_template_then_the_latest_then_the_sma
     assert key_of(template(close, 0, 1)) == own  # its own minute
     assert key_of(template(close, 5, 1, short=True)) == own  # of short posts
     assert key_of(template(words[4:14], 5, 1)) == own  # 6 of 14 alike
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_post_alone_matching_no_template_takes_the_words_it_shares_with_a_single(
+    native: bool,
+) -> None:
+    _native_or_skip(native)
+    words = _distinct_texts(1, 14)[0]
+    post = " ".join(words[:10])
+
+    def key_of(
+        *singles: dict[str, object], templates: tuple[dict[str, object], ...] = ()
+    ) -> int | None:
+        memory = copies.CopyMemory(
+            pl.DataFrame(list(templates), schema=copies.TEMPLATE_SCHEMA),
+            pl.DataFrame(list(singles), schema=copies.TEMPLATE_SCHEMA),
+        )
+        return _keys_and_memory([post], [20], memory, native=native)[0][0]
+
+    def shared(tokens: list[str]) -> int | None:
+        return _keys([" ".join(sorted(set(tokens) & set(words[:10])))], native=native)[0]
+
+    own = _keys([post], native=native)[0]
+    close, closer = words[:9] + words[10:12], words[:10] + words[10:11]  # 9/12 and 10/11
+    single = _remembered
+    assert key_of(single(close, 1, 1), single(closer, 2, 2)) == shared(closer)
+    assert key_of(single(close, 2, 1), single(words[1:10] + words[12:14], 1, 2)) == shared(
+        words[1:10]
+    )  # equally alike: the latest
+    assert key_of(single(close, 2, 7), single(words[1:12], 2, 3)) == shared(words[1:12])
+    assert key_of(single(close, SINGLE_MINUTES + 1, 1)) == own  # too old
+    assert key_of(single(close, 0, 1)) == own  # its own minute
+    assert key_of(single(close, 2, 1, short=True)) == own  # of short posts
+    assert key_of(single(words[4:14], 2, 1)) == own  # 6 of 14 alike
+    # A template it matches comes first, however less alike.
+    assert key_of(single(closer, 1, 2), templates=(_remembered(close, 5, 9),)) == 9
 
 
 def _posts_table(texts: list[str], minutes: list[int], dids: list[str]) -> pl.DataFrame:
@@ -533,7 +585,7 @@ def test_counts_with_templates_are_the_same_in_one_chunk_or_minute_by_minute(
         else:
             compute_counts(lake, span, settings)
         lakes.append(lake)
-    for table in (KEYWORD_COUNTS, COPY_TEMPLATES):
+    for table in (KEYWORD_COUNTS, COPY_TEMPLATES, COPY_SINGLES):
         whole = lakes[0].read(table).sort(pl.all())
         assert whole.height > 0
         for other in lakes[1:]:
@@ -541,9 +593,9 @@ def test_counts_with_templates_are_the_same_in_one_chunk_or_minute_by_minute(
     counts = lakes[0].read(KEYWORD_COUNTS)
     gummies = counts.filter(pl.col("keyword") == "gummies").sort("minute")
     copies_of = set(gummies["copy_keys"].explode().to_list())
-    # The ring's 40 minutes: the copies before its first two in a minute, then its template;
-    # and the three people.
-    assert len(copies_of) == min(SLOW_TWICE) + 1 + 3
+    # The ring's 40 minutes: its first copy, then the words its copies share; and the three
+    # people.
+    assert len(copies_of) == 1 + 1 + 3
 
 
 def _spun_ring(rng: random.Random) -> list[str]:
