@@ -12,7 +12,9 @@ Bluesky volume (2,500) and at 100x (250,000), in three shapes:
   filled into each copy, so that the clusters and their templates are computed too.
 
 Each minute is given the templates it forms as if each of the TEMPLATE_MINUTES minutes
-before had formed them too (a post alone in it is then looked up among ten times as many).
+before had formed them too (a post alone in it is then looked up among ten times as many),
+and as singles (posts left alone) those another minute of the same shape leaves alone, as
+if each of the SINGLE_MINUTES minutes before had posted it.
 
 Each is timed natively (the pipeline's path) and, at 2,500 posts, by the Python reference,
 in the same process, with their ratio and whether their keys are the same; `folded` counts
@@ -44,8 +46,10 @@ from trendlake import keywords_native
 from trendlake.copies import (
     COPY_MIN_WORDS,
     SHORT_COPY_MIN_TOKENS,
+    SINGLE_MINUTES,
     TEMPLATE_MINUTES,
-    copy_keys_and_templates,
+    CopyMemory,
+    copy_keys_and_memory,
 )
 from trendlake.windows import post_keywords
 
@@ -62,8 +66,8 @@ def frame(texts: list[str], langs: list[list[str]]) -> pl.DataFrame:
     )
 
 
-def mixed(n: int) -> pl.DataFrame:
-    posts = build_posts(n, seed=7)
+def mixed(n: int, seed: int = 7) -> pl.DataFrame:
+    posts = build_posts(n, seed=seed)
     return pl.DataFrame(
         {
             "text": [p.text for p in posts],
@@ -75,10 +79,11 @@ def mixed(n: int) -> pl.DataFrame:
     )
 
 
-def long(n: int, ring_share: float = 0.0) -> pl.DataFrame:
+def long(n: int, ring_share: float = 0.0, seed: int = 0) -> pl.DataFrame:
     rng = random.Random(n)
     words = [w for w in wordfreq.top_n_list("en", 30_000)[1_000:] if w.isalpha() and len(w) > 3]
     template = " ".join(rng.sample(words, 14))
+    rng.seed(n + seed)  # the ring's template is the same whatever the seed
     texts = []
     for _ in range(n):
         if rng.random() < ring_share:
@@ -98,25 +103,31 @@ def best_cpu(run: Callable[[], pl.Series], repeat: int) -> tuple[float, pl.Serie
     return best, keys
 
 
-def measure(posts: pl.DataFrame, repeat: int) -> tuple[str, ...]:
-    """The table's figures for one minute of `posts`."""
+def measure(posts: pl.DataFrame, others: pl.DataFrame, repeat: int) -> tuple[str, ...]:
+    """The table's figures for one minute of `posts`, `others` (of the same shape) posted in
+    each of the SINGLE_MINUTES minutes before."""
     per_post, keywords, kinds = post_keywords(posts)
     n = posts.height
     minute = TEMPLATE_MINUTES * MINUTE_US
     one_minute = pl.Series("minute", [minute] * n, dtype=pl.Int64)
     apart = pl.Series("minute", range(0, n * MINUTE_US, MINUTE_US), dtype=pl.Int64)
-    # The templates the minute forms, as if each of the minutes before had formed them too.
-    _, formed = copy_keys_and_templates(per_post, keywords, kinds, one_minute)
-    remembered = pl.concat(
-        formed.with_columns(pl.lit(m * MINUTE_US).cast(pl.Datetime("us", "UTC")).alias("minute"))
-        for m in range(TEMPLATE_MINUTES)
+    # What the minute forms, as if each of the minutes before had formed it too.
+    _, formed = copy_keys_and_memory(per_post, keywords, kinds, one_minute)
+
+    def before(frame: pl.DataFrame, minutes: int) -> pl.DataFrame:
+        return pl.concat(
+            frame.with_columns(pl.lit(m * MINUTE_US).cast(pl.Datetime("us", "UTC")).alias("minute"))
+            for m in range(TEMPLATE_MINUTES - minutes, TEMPLATE_MINUTES)
+        )
+
+    _, left_alone = copy_keys_and_memory(*post_keywords(others), one_minute)
+    remembered = CopyMemory(
+        before(formed.templates, TEMPLATE_MINUTES), before(left_alone.singles, SINGLE_MINUTES)
     )
 
     def keys_of(minutes: pl.Series, native: bool = True) -> pl.Series:
-        templates = remembered if minutes is one_minute else None
-        keys, _ = copy_keys_and_templates(
-            per_post, keywords, kinds, minutes, templates, native=native
-        )
+        memory = remembered if minutes is one_minute else None
+        keys, _ = copy_keys_and_memory(per_post, keywords, kinds, minutes, memory, native=native)
         return keys
 
     native, keys = best_cpu(lambda: keys_of(one_minute), repeat)
@@ -129,7 +140,8 @@ def measure(posts: pl.DataFrame, repeat: int) -> tuple[str, ...]:
     return (
         f"{keys.count() / n:.0%}",
         f"{folded:,}",
-        f"{formed.height:,}",
+        f"{formed.templates.height:,}",
+        f"{formed.singles.height:,}",
         f"{native:.3f}",
         python,
         ratio,
@@ -151,6 +163,7 @@ def main() -> None:
         "with a key",
         "folded",
         "templates",
+        "singles",
         "native",
         "Python",
         "ratio",
@@ -158,21 +171,24 @@ def main() -> None:
     )
     for name in columns:
         table.add_column(name, justify="right")
-    shapes: dict[str, Callable[[int], pl.DataFrame]] = {
-        "mixed": mixed,
-        "long": long,
-        "ring": lambda n: long(n, ring_share=0.1),
+    shapes: dict[str, Callable[[int, int], pl.DataFrame]] = {
+        "mixed": lambda n, seed: mixed(n, 7 + seed),
+        "long": lambda n, seed: long(n, seed=seed),
+        "ring": lambda n, seed: long(n, ring_share=0.1, seed=seed),
     }
     for rate in RATES:
         for shape, build in shapes.items():
-            table.add_row(f"{rate:,}", shape, *measure(build(rate), args.repeat))
+            row = measure(build(rate, 0), build(rate, 1), args.repeat)
+            table.add_row(f"{rate:,}", shape, *row)
     Console(width=120).print(table)
     print(
         f"with a key: {COPY_MIN_WORDS} distinct words or more, or a short post's key of "
         f"{SHORT_COPY_MIN_TOKENS} words, hashtags or domains; folded: posts whose key is their "
         "cluster's template, not their own words' (or a remembered one's); templates: those "
         f"the minute forms, each timed as remembered from the {TEMPLATE_MINUTES} minutes "
-        "before as well; ratio: Python / native; same: the two gave the same keys"
+        "before as well; singles: the posts it leaves alone; it is timed with another "
+        f"minute's remembered from the {SINGLE_MINUTES} minutes before; ratio: Python / "
+        "native; same: the two gave the same keys"
     )
 
 
