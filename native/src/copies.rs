@@ -9,10 +9,14 @@
 //! exactly) form clusters, and every post of a cluster takes the key of the words more than
 //! half of the cluster's posts have: the ring's template. Long posts are clustered by their
 //! words; short ones with at least `short_near_min_tokens` tokens by those, among
-//! themselves. A cluster's template is remembered for the `memory` after its minute: a post
-//! its minute leaves alone takes the key of the remembered template of its class it nearly
-//! copies (the most alike, then the latest, then the smallest key), from the templates given
-//! (those of the minutes before the posts') or formed by the posts themselves.
+//! themselves. A cluster's template is remembered for the template memory after its
+//! minute: a post its minute leaves alone takes the key of the remembered template of its
+//! class it nearly copies (the most alike, then the latest, then the smallest key), from
+//! the templates given (those of the minutes before the posts') or formed by the posts
+//! themselves. A post alone that matches no template is matched the same way against the
+//! singles of the single memory before its minute (the posts those minutes left alone,
+//! keyed by their own text), and takes the key of the words it shares with the best: a
+//! ring whose accounts take turns, one copy a minute, has one key after its first copy.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
