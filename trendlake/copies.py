@@ -326,7 +326,14 @@ def _near_copy_keys(
     memory = {(t.minute, t.key): t for t in remembered}
     memory.update(formed)
     by_band = _by_band(memory.values())
-    own_keys = list(keys)  # before any post takes a template's: a single's key is its own
+    # Every post left alone is a single, keyed by its own text (before it takes another).
+    singles = [
+        Template(at, own_key, text.tag == "short", tuple(post_hashes))
+        for i, post_hashes, _ in alone
+        if (at := minutes[i]) is not None
+        and (own_key := keys[i]) is not None
+        and (text := texts[i]) is not None
+    ]
     unmatched: list[tuple[int, list[int], list[int]]] = []
     for i, post_hashes, post_bands in alone:
         best = _best_match(texts[i], minutes[i], post_hashes, post_bands, by_band, _TEMPLATE_US)
@@ -336,13 +343,6 @@ def _near_copy_keys(
             unmatched.append((i, post_hashes, post_bands))
     # A post left alone that matches no template takes the key of the words it shares with
     # the post left alone of the SINGLE_MINUTES before it that it matches best.
-    singles = [
-        Template(at, own_key, text.tag == "short", tuple(post_hashes))
-        for i, post_hashes, _ in alone
-        if (at := minutes[i]) is not None
-        and (own_key := own_keys[i]) is not None
-        and (text := texts[i]) is not None
-    ]
     by_band = _by_band([*remembered_singles, *singles])
     for i, post_hashes, post_bands in unmatched:
         text = texts[i]
